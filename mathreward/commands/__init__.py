@@ -1,0 +1,1 @@
+"""Sub-commands of the `mathreward` CLI; each module has `add_parser(subparsers)`."""
