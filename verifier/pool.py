@@ -1,0 +1,292 @@
+"""VerifierPool: grade batches in killable worker processes, deduplicated and cached.
+
+    pool = VerifierPool(PoolConfig(workers=2, item_timeout_s=2.0))
+    pool.start()                       # before any gRPC object exists (forkserver workers)
+    results = pool.verify_many(items, VerifyOptions(), deadline=time.monotonic() + 30)
+    pool.close()
+
+Per batch: each item is keyed by (gold, extracted final answer, options), extracted here in the
+parent, so the 8-16 responses of a GRPO group that reach the same answer are graded once; keys
+already in the LRU cache are answered at once; every other key becomes one job for
+`verifier/dispatch.py`, which runs it in a worker with a wall-clock budget (a hung item is
+killed, TIMEOUT, and its worker replaced). Results come back in input order; items unfinished at
+the request `deadline` get TIMEOUT "request deadline" and their jobs are cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Hashable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
+
+from verifier.cache import VerdictCache
+from verifier.dispatch import DispatchConfig, Dispatcher, Job, PoolClosedError
+from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
+
+try:  # the grader's own extraction, so the cache key is the answer, not the whole response
+    from verifier.extract import extract_answer as _extract_answer
+except ImportError:  # pragma: no cover - only before the grader's extract module exists
+    _extract_answer = None
+
+# Longer responses are keyed by their full text instead of being parsed in the service process.
+_MAX_PARENT_EXTRACT_CHARS = 200_000
+# Keys longer than this are deduplicated within a batch but not cached (bounds cache memory).
+_MAX_CACHED_KEY_CHARS = 4096
+# Batches at least this large are keyed on a thread so the event loop keeps serving.
+_THREAD_PLAN_ITEMS = 128
+
+__all__ = ["PoolClosedError", "PoolConfig", "PoolObserver", "VerifierPool"]
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    workers: int = 2  # worker processes
+    item_timeout_s: float = 2.0  # wall-clock budget per item
+    memory_limit_mb: int = 1024  # RLIMIT_AS per worker
+    max_tasks_per_child: int = 2000  # recycle workers
+    cache_size: int = 65536  # LRU of (gold, extracted answer, options) -> Result
+    mp_context: str = "forkserver"  # never fork after grpc objects exist
+
+
+class PoolObserver(Protocol):
+    """Metrics hook. Called in the service process; on_worker_restart may come from pool threads."""
+
+    def on_result(self, result: Result, cached: bool) -> None: ...
+
+    def on_worker_restart(self, reason: str) -> None: ...  # "timeout"|"memory"|"crash"|"recycle"
+
+
+@dataclass
+class _Group:
+    """All items of one batch that share a grading key, graded by one job."""
+
+    key: Hashable
+    cacheable: bool
+    job: Job
+    indexes: list[int] = dataclasses.field(default_factory=list)
+
+
+class _Batch:
+    """One request's bookkeeping: results in input order, pending groups, finished pairs."""
+
+    def __init__(self, size: int) -> None:
+        self.results: list[Result | None] = [None] * size
+        self.ready: list[tuple[int, Result]] = []  # answered from the cache at planning time
+        self.groups: list[_Group] = []
+
+
+class VerifierPool:
+    def __init__(self, config: PoolConfig, observer: PoolObserver | None = None) -> None:
+        self.config = config
+        self._observer = observer
+        self._cache = VerdictCache(config.cache_size)
+        dispatch = DispatchConfig(
+            workers=config.workers,
+            item_timeout_s=config.item_timeout_s,
+            memory_limit_mb=config.memory_limit_mb,
+            max_tasks_per_child=config.max_tasks_per_child,
+            mp_context=config.mp_context,
+        )
+        self._dispatcher = Dispatcher(dispatch, self._report_restart)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Spawn the workers and wait until each has imported sympy and graded its warm-up."""
+        self._dispatcher.start()
+
+    def close(self) -> None:
+        self._dispatcher.close()
+
+    def __enter__(self) -> VerifierPool:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def pending_items(self) -> int:
+        """Jobs queued or running (after dedupe and cache): the pool's real backlog."""
+        return self._dispatcher.pending
+
+    @property
+    def cache(self) -> VerdictCache:
+        return self._cache
+
+    # -- blocking API ----------------------------------------------------------------------------
+
+    def verify_many(
+        self,
+        items: Sequence[VerifyItem],
+        options: VerifyOptions,
+        deadline: float | None = None,
+    ) -> list[Result]:
+        """Grade `items`; results in input order. `deadline` is absolute `time.monotonic()`."""
+        batch = self._plan(items, options)
+        self._submit(batch)
+        by_future = {group.job.future: group for group in batch.groups}
+        try:
+            done, not_done = concurrent.futures.wait(by_future, timeout=_remaining(deadline))
+            for future in done:
+                self._finish(batch, by_future[future], future.result())
+            for future in not_done:
+                self._expire(batch, by_future[future])
+        finally:
+            for future in by_future:
+                future.cancel()  # no-op for finished ones; frees workers on an exception
+        return batch.results  # type: ignore[return-value]  # every slot is filled above
+
+    # -- asyncio API (never blocks the event loop) -----------------------------------------------
+
+    async def averify_many(
+        self,
+        items: Sequence[VerifyItem],
+        options: VerifyOptions,
+        deadline: float | None = None,
+    ) -> list[Result]:
+        results: list[Result | None] = [None] * len(items)
+        async with contextlib.aclosing(self.averify_stream(items, options, deadline)) as stream:
+            async for index, result in stream:
+                results[index] = result
+        return results  # type: ignore[return-value]
+
+    async def averify_stream(
+        self,
+        items: Sequence[VerifyItem],
+        options: VerifyOptions,
+        deadline: float | None = None,
+    ) -> AsyncIterator[tuple[int, Result]]:
+        """Yield (index into items, Result) as each item finishes; cached items come first."""
+        if len(items) >= _THREAD_PLAN_ITEMS:
+            batch = await asyncio.to_thread(self._plan, items, options)
+        else:
+            batch = self._plan(items, options)
+        self._submit(batch)
+        # Each job reports into a queue from the pool thread that finishes it: O(1) per result
+        # (asyncio.wait over thousands of futures per result would be quadratic), and the
+        # event loop never blocks on a concurrent future.
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Queue[_Group] = asyncio.Queue()
+        waiting = {id(group): group for group in batch.groups}
+        for group in batch.groups:
+            group.job.future.add_done_callback(partial(_notify, loop, finished, group))
+        try:
+            for pair in batch.ready:
+                yield pair
+            while waiting:
+                try:
+                    async with asyncio.timeout(_remaining(deadline)):
+                        group = await finished.get()
+                except TimeoutError:
+                    break  # the request deadline passed
+                if waiting.pop(id(group), None) is None or group.job.future.cancelled():
+                    continue
+                for pair in self._finish(batch, group, group.job.future.result()):
+                    yield pair
+            for group in list(waiting.values()):
+                del waiting[id(group)]
+                for pair in self._expire(batch, group):
+                    yield pair
+        finally:
+            for group in waiting.values():
+                group.job.future.cancel()  # the consumer left early: free queued/running jobs
+
+    # -- planning and results --------------------------------------------------------------------
+
+    def _plan(self, items: Sequence[VerifyItem], options: VerifyOptions) -> _Batch:
+        """Key every item; answer cache hits; one group (one job) per remaining unique key."""
+        batch = _Batch(len(items))
+        by_key: dict[Hashable, _Group | Result] = {}
+        for index, item in enumerate(items):
+            key, extracted = _grading_key(item, options)
+            known = by_key.get(key)
+            if known is None:
+                cacheable = _key_chars(key) <= _MAX_CACHED_KEY_CHARS
+                cached = self._cache.get(key) if cacheable else None
+                if cached is None:
+                    job = Job(item.response, item.gold, options, extracted)
+                    known = _Group(key, cacheable, job)
+                    batch.groups.append(known)
+                else:
+                    known = cached
+                by_key[key] = known
+            if isinstance(known, _Group):
+                known.indexes.append(index)
+            else:
+                batch.results[index] = known
+                batch.ready.append((index, known))
+                self._observe(known, cached=True)
+        return batch
+
+    def _submit(self, batch: _Batch) -> None:
+        for group in batch.groups:
+            self._dispatcher.submit(group.job)
+
+    def _finish(self, batch: _Batch, group: _Group, result: Result) -> list[tuple[int, Result]]:
+        """Give the job's result to every item of the group; the first one carries the time."""
+        if group.cacheable and group.job.graded:
+            self._cache.put(group.key, dataclasses.replace(result, elapsed_s=0.0))
+        pairs = []
+        for position, index in enumerate(group.indexes):
+            item_result = result if position == 0 else dataclasses.replace(result, elapsed_s=0.0)
+            batch.results[index] = item_result
+            pairs.append((index, item_result))
+            self._observe(item_result, cached=position > 0)
+        return pairs
+
+    def _expire(self, batch: _Batch, group: _Group) -> list[tuple[int, Result]]:
+        """The request deadline passed: cancel the job (unless it just finished) -> TIMEOUT."""
+        if not group.job.future.cancel():
+            return self._finish(batch, group, group.job.future.result())
+        timeout = Result(Verdict.TIMEOUT, "request deadline", group.job.extracted)
+        return self._finish(batch, group, timeout)
+
+    def _observe(self, result: Result, cached: bool) -> None:
+        if self._observer is not None:
+            self._observer.on_result(result, cached)
+
+    def _report_restart(self, reason: str) -> None:
+        if self._observer is not None:
+            self._observer.on_worker_restart(reason)
+
+
+def _grading_key(item: VerifyItem, options: VerifyOptions) -> tuple[Hashable, str | None]:
+    """(gold, extracted answer, options) when an answer can be extracted here, else the text.
+
+    The verdict depends on the response only through its extracted answer, so responses that
+    reach the same answer share one grading. Without an answer (or a response too long to parse
+    in this process) only byte-identical responses share one.
+    """
+    extracted = None
+    if _extract_answer is not None and len(item.response) <= _MAX_PARENT_EXTRACT_CHARS:
+        try:
+            extracted = _extract_answer(item.response, options)
+        except Exception:  # the worker will grade it and say why
+            extracted = None
+    if extracted is None:
+        return ("response", item.gold, item.response, options), None
+    return ("answer", item.gold, extracted, options), extracted
+
+
+def _key_chars(key: Hashable) -> int:
+    _kind, gold, text, _options = key  # type: ignore[misc]
+    return len(gold) + len(text)
+
+
+def _notify(
+    loop: asyncio.AbstractEventLoop, queue: asyncio.Queue, group: _Group, _future: object
+) -> None:
+    """Done callback (any thread): hand the finished group to the event loop's queue."""
+    with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting any more
+        loop.call_soon_threadsafe(queue.put_nowait, group)
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
