@@ -1,12 +1,172 @@
-"""verify(response, gold, options) -> Result. (Stub: the real grader replaces this.)"""
+"""verify(response, gold, options) -> Result: the outcome grader (GRADING.md).
+
+Pipeline: extract (rules 1-5) -> pre-checks (rules 20-21) -> fast exact-rational path for
+plain numbers -> normalize -> parse (whitelist, no eval) -> compare (rules 6-19). Pure and
+in-process; the worker pool (pool.py) adds the wall-clock budget.
+"""
 
 from __future__ import annotations
 
+import re
+import time
+from dataclasses import replace
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+import sympy as sp
+
+from verifier import limits
+from verifier.compare import equal
+from verifier.errors import CodeLikeError, ParseError, ResourceLimitError
+from verifier.extract import extract, strip_gold
+from verifier.nodes import Assign, Choice, Text
+from verifier.normalize import Normalized, normalize
+from verifier.parse import parse_normalized
 from verifier.types import Result, Verdict, VerifyOptions
 
 DEFAULT_OPTIONS = VerifyOptions()
 
+_PLAIN_NUMBER_RE = re.compile(r"^(-?)(\d{1,300})(?:\.(\d{1,300}))?$")
+_PLAIN_FRAC_RE = re.compile(r"^(-?)\\[dt]?frac\{(\d{1,300})\}\{(\d{1,300})\}$")
+_CHOICE_RE = re.compile(r"^\(?\s*([A-J])\s*\)?\.?$")
+
 
 def verify(response: str, gold: str, options: VerifyOptions = DEFAULT_OPTIONS) -> Result:
     """Grade one response against its gold answer. Never raises for bad input."""
-    return Result(Verdict.UNPARSEABLE, reason="grader not implemented yet")
+    start = time.perf_counter()
+    try:
+        result = _verify(response, gold, options)
+    except RecursionError:
+        result = Result(Verdict.RESOURCE_LIMIT, reason="answer nested too deeply")
+    except Exception as exc:  # noqa: BLE001 - one bad item must never raise (rule 22)
+        result = Result(Verdict.UNPARSEABLE, reason=f"grader error: {type(exc).__name__}")
+    return replace(result, elapsed_s=time.perf_counter() - start)
+
+
+def _verify(response: Any, gold: Any, options: VerifyOptions) -> Result:
+    if not isinstance(response, str) or not isinstance(gold, str):
+        return Result(Verdict.UNPARSEABLE, reason="response and gold must be strings")
+    if len(response) > limits.LIMITS.max_response_chars:
+        return Result(Verdict.RESOURCE_LIMIT, reason="response too long")
+    ex = extract(response, options)
+    if ex.answer is None:
+        return Result(Verdict.NO_ANSWER, reason=ex.reason)
+    answer = strip_gold(ex.answer)
+    if not answer:
+        return Result(Verdict.NO_ANSWER, reason="empty answer", extracted=ex.answer)
+    try:
+        limits.check_text(answer)
+        limits.check_code_like(answer)
+        limits.check_text(gold)
+    except ResourceLimitError as exc:
+        return Result(Verdict.RESOURCE_LIMIT, reason=str(exc), extracted=answer)
+    except CodeLikeError as exc:
+        return Result(Verdict.UNPARSEABLE, reason=str(exc), extracted=answer)
+    gold_s = strip_gold(gold)
+    fast = _fast_compare(gold_s, answer, options)
+    if fast is not None:
+        return Result(fast, reason="exact rational comparison", extracted=answer)
+    return _grade(gold_s, answer, options)
+
+
+def _plain_fraction(s: str) -> Fraction | None:
+    """`-12`, `2.50`, `\\frac{3}{4}` as an exact Fraction; None for anything else."""
+    m = _PLAIN_NUMBER_RE.match(s)
+    if m is not None:
+        frac = m.group(3) or ""
+        value = Fraction(int(m.group(2) + frac), 10 ** len(frac))
+        return -value if m.group(1) else value
+    m = _PLAIN_FRAC_RE.match(s)
+    if m is not None and int(m.group(3)) != 0:
+        value = Fraction(int(m.group(2)), int(m.group(3)))
+        return -value if m.group(1) else value
+    return None
+
+
+def _fast_compare(gold: str, answer: str, options: VerifyOptions) -> Verdict | None:
+    """Plain numbers on both sides never touch sympy (exact rationals, rule 7)."""
+    if options.rel_tol > 0:
+        return None
+    g = _plain_fraction(gold)
+    if g is None:
+        return None
+    a = _plain_fraction(answer)
+    if a is None:
+        return None
+    return Verdict.CORRECT if a == g else Verdict.INCORRECT
+
+
+@lru_cache(maxsize=4096)
+def _parse_gold(gold: str) -> tuple[Any, Normalized]:
+    norm = normalize(gold)
+    return parse_answer(norm.text), norm
+
+
+def parse_answer(text: str) -> Any:
+    """Typed answer object of a normalized answer string: choice letter, text or maths."""
+    m = _CHOICE_RE.match(text)
+    if m is not None:
+        return Choice(m.group(1))
+    return parse_normalized(text)
+
+
+def _text_key(s: str) -> str:
+    return re.sub(r"[\s{}]+", "", s.lower()).rstrip(".")
+
+
+def _grade(gold: str, answer: str, options: VerifyOptions) -> Result:
+    try:
+        gold_obj, gold_norm = _parse_gold(gold)
+    except (ParseError, ResourceLimitError) as exc:
+        # An unreadable gold is compared as text: only an identical answer is paid.
+        same = _text_key(normalize(answer).text) == _text_key(normalize(gold).text)
+        verdict = Verdict.CORRECT if same else Verdict.INCORRECT
+        reason = f"gold not parseable ({exc}); compared as text"
+        return Result(verdict, reason=reason, extracted=answer)
+    ans_norm = normalize(answer)
+    try:
+        ans_obj = parse_answer(ans_norm.text)
+    except ResourceLimitError as exc:
+        return Result(Verdict.RESOURCE_LIMIT, reason=str(exc), extracted=answer)
+    except ParseError as exc:
+        if isinstance(gold_obj, Text) and _text_key(ans_norm.text) == _text_key(gold_norm.text):
+            return Result(Verdict.CORRECT, reason="same text", extracted=answer)
+        return Result(Verdict.UNPARSEABLE, reason=f"answer not parseable: {exc}", extracted=answer)
+    if _undefined(ans_obj):
+        reason = "answer is undefined (division by zero?)"
+        return Result(Verdict.INCORRECT, reason=reason, extracted=answer)
+    if equal(gold_obj, ans_obj, options.rel_tol):
+        return Result(Verdict.CORRECT, reason=f"equal ({_kind(gold_obj)})", extracted=answer)
+    if options.percent_as_fraction and _percent_match(
+        gold_obj, gold_norm, ans_obj, ans_norm, options
+    ):
+        reason = "equal as percent/fraction (option)"
+        return Result(Verdict.CORRECT, reason=reason, extracted=answer)
+    return Result(Verdict.INCORRECT, reason=f"not equal ({_kind(gold_obj)})", extracted=answer)
+
+
+def _percent_match(g: Any, gn: Normalized, a: Any, an: Normalized, options: VerifyOptions) -> bool:
+    """percent_as_fraction: `50\\%` == `0.5` (either side may carry the percent)."""
+    if gn.percent == an.percent or not (isinstance(g, sp.Expr) and isinstance(a, sp.Expr)):
+        return False
+    g2 = g / 100 if gn.percent else g
+    a2 = a / 100 if an.percent else a
+    return equal(g2, a2, options.rel_tol)
+
+
+def _undefined(obj: Any) -> bool:
+    if isinstance(obj, sp.Basic):
+        return obj.has(sp.zoo, sp.nan)
+    if isinstance(obj, Assign):
+        return _undefined(obj.value)
+    for attr in ("items", "exprs"):
+        if hasattr(obj, attr):
+            return any(_undefined(i) for i in getattr(obj, attr))
+    if hasattr(obj, "rows"):
+        return any(_undefined(i) for row in obj.rows for i in row)
+    return False
+
+
+def _kind(obj: Any) -> str:
+    return type(obj).__name__ if not isinstance(obj, sp.Basic) else "expression"

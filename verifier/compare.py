@@ -1,0 +1,222 @@
+"""Equivalence predicates between typed answers (GRADING.md rules 6-19).
+
+Exactness first: a difference that sympy reduces to a number is decided exactly; numerical
+evaluation is only ever used to *reject* (or, with rel_tol > 0, to accept within the
+tolerance). Equality is accepted only when sympy proves it (structural identity,
+simplify/expand to 0, or a minimal polynomial equal to x).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from verifier.nodes import (
+    Assign,
+    Bracketed,
+    Choice,
+    ListLit,
+    MatrixLit,
+    NamedSet,
+    Relation,
+    SetLit,
+    SetOp,
+    Text,
+)
+from verifier.sets import as_set, is_setlike
+
+MAX_OPS = 400  # sympy simplify only on expressions up to this many operations
+_PROBE_PREC = 40
+
+
+def expr_equal(a: Any, b: Any, rel_tol: float = 0.0) -> bool:
+    """Exact equality of two scalar sympy expressions (no tolerance unless rel_tol > 0)."""
+    if not (isinstance(a, sp.Expr) and isinstance(b, sp.Expr)):
+        return False
+    if a == b:
+        return True
+    if a.is_Number and b.is_Number:
+        return rel_tol > 0 and _close(a, b, rel_tol)
+    d = a - b
+    if d.is_Number:
+        return d == 0 or (rel_tol > 0 and _close(a, b, rel_tol))
+    probe = _probe_differs(a, b)
+    if probe is True:
+        return rel_tol > 0 and not (a.free_symbols | b.free_symbols) and _close(a, b, rel_tol)
+    if rel_tol > 0 and not (a.free_symbols | b.free_symbols) and probe is False:
+        return True
+    return _proves_zero(d)
+
+
+def _close(a: sp.Expr, b: sp.Expr, rel_tol: float) -> bool:
+    try:
+        va, vb = complex(a.evalf(30)), complex(b.evalf(30))
+    except (TypeError, ValueError):
+        return False
+    return abs(va - vb) <= rel_tol * max(abs(va), abs(vb))
+
+
+def _probe_values(symbols: set[sp.Symbol]) -> dict[sp.Symbol, sp.Rational]:
+    """Deterministic, unremarkable rational values for the free symbols."""
+    ordered = sorted(symbols, key=lambda s: s.name)
+    return {s: sp.Rational(31 + 17 * k, 23 + 7 * k) for k, s in enumerate(ordered)}
+
+
+def _probe_differs(a: sp.Expr, b: sp.Expr) -> bool | None:
+    """True when a numerical evaluation shows a != b; None when it cannot tell."""
+    subs = _probe_values(a.free_symbols | b.free_symbols)
+    try:
+        va = a.evalf(_PROBE_PREC, subs=subs, maxn=200)
+        vb = b.evalf(_PROBE_PREC, subs=subs, maxn=200)
+        za, zb = complex(va), complex(vb)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+        return None
+    if any(x != x or abs(x) == float("inf") for x in (za.real, za.imag, zb.real, zb.imag)):
+        return None
+    scale = max(abs(za), abs(zb), 1e-300)
+    if abs(za - zb) > 1e-25 * scale:
+        return True
+    return False
+
+
+def _proves_zero(d: sp.Expr) -> bool:
+    """Does sympy prove d == 0? (bounded: big expressions are not simplified)."""
+    if sp.count_ops(d) > MAX_OPS:
+        return False
+    for step in (sp.expand, sp.cancel, sp.simplify):
+        try:
+            r = step(d)
+        except (TypeError, ValueError, NotImplementedError, RecursionError):
+            continue
+        if r == 0:
+            return True
+    if not d.free_symbols and d.is_algebraic:
+        try:
+            mp = sp.minimal_polynomial(d, sp.Symbol("_z"))
+        except Exception:  # noqa: BLE001 - sympy raises many kinds for non-algebraic input
+            return False
+        return bool(mp.is_Symbol)
+    return False
+
+
+def equation_equal(d1: sp.Expr, d2: sp.Expr) -> bool:
+    """`d1 = 0` and `d2 = 0` are rearrangements: d1 = c*d2 for a nonzero constant c."""
+    if d1 == 0 or d2 == 0:
+        return d1 == d2
+    if d1.free_symbols != d2.free_symbols:
+        return False
+    if sp.count_ops(d1) + sp.count_ops(d2) > MAX_OPS:
+        return False
+    ratio = sp.cancel(sp.together(d1 / d2))
+    if not ratio.free_symbols and ratio.is_number and ratio != 0 and ratio.is_finite:
+        return True
+    ratio = sp.simplify(ratio)
+    return bool(not ratio.free_symbols and ratio.is_number and ratio != 0 and ratio.is_finite)
+
+
+def _as_equation(x: Any) -> sp.Expr | None:
+    """lhs - rhs of an equation (`y = 2x+1`, `2x+1 = y`), else None."""
+    if isinstance(x, Assign) and isinstance(x.value, sp.Expr) and isinstance(x.lhs, sp.Expr):
+        return x.lhs - x.value
+    if isinstance(x, Relation) and x.ops == ("=",):
+        lhs, rhs = x.exprs
+        if isinstance(lhs, sp.Expr) and isinstance(rhs, sp.Expr):
+            return lhs - rhs
+    return None
+
+
+def items_equal_as_sets(a: tuple[Any, ...], b: tuple[Any, ...], rel_tol: float) -> bool:
+    """Order-insensitive, complete, no extras (duplicates collapse)."""
+    def covered(xs: tuple[Any, ...], ys: tuple[Any, ...]) -> bool:
+        return all(any(equal(x, y, rel_tol) for y in ys) for x in xs)
+
+    return covered(a, b) and covered(b, a)
+
+
+def items_equal_in_order(a: tuple[Any, ...], b: tuple[Any, ...], rel_tol: float) -> bool:
+    return len(a) == len(b) and all(equal(x, y, rel_tol) for x, y in zip(a, b, strict=True))
+
+
+def equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
+    """Policy equality of a gold answer object and a response answer object."""
+    if isinstance(g, (Text, Choice)) or isinstance(r, (Text, Choice)):
+        return type(g) is type(r) and g == r
+    if isinstance(g, MatrixLit) or isinstance(r, MatrixLit):
+        return _matrix_equal(g, r, rel_tol)
+    if isinstance(g, Assign) or isinstance(r, Assign):
+        return _assign_equal(g, r, rel_tol)
+    eq_g, eq_r = _as_equation(g), _as_equation(r)
+    if eq_g is not None or eq_r is not None:
+        return eq_g is not None and eq_r is not None and equation_equal(eq_g, eq_r)
+    if is_setlike(g) or is_setlike(r):
+        return _set_equal(g, r)
+    return _structure_equal(g, r, rel_tol)
+
+
+def _structure_equal(g: Any, r: Any, rel_tol: float) -> bool:
+    if isinstance(g, Bracketed) and isinstance(r, Bracketed):
+        return (g.open, g.close) == (r.open, r.close) and items_equal_in_order(
+            g.items, r.items, rel_tol
+        )
+    if isinstance(g, Bracketed) and isinstance(r, ListLit) and g.open == "(":
+        return items_equal_in_order(g.items, r.items, rel_tol)
+    if isinstance(r, Bracketed) and isinstance(g, ListLit) and r.open == "(":
+        return items_equal_in_order(g.items, r.items, rel_tol)
+    if isinstance(g, Bracketed) or isinstance(r, Bracketed):
+        return False
+    if isinstance(g, (SetLit, ListLit)) or isinstance(r, (SetLit, ListLit)):
+        gi = g.items if isinstance(g, (SetLit, ListLit)) else (g,)
+        ri = r.items if isinstance(r, (SetLit, ListLit)) else (r,)
+        return items_equal_as_sets(gi, ri, rel_tol)
+    return expr_equal(g, r, rel_tol)
+
+
+def _assign_equal(g: Any, r: Any, rel_tol: float) -> bool:
+    """Rule 13: `x = 5` vs `5`; same variable compares values; otherwise as equations."""
+    if isinstance(g, Assign) and isinstance(r, Assign):
+        if g.var == r.var:
+            return equal(g.value, r.value, rel_tol)
+        eq_g, eq_r = _as_equation(g), _as_equation(r)
+        return eq_g is not None and eq_r is not None and equation_equal(eq_g, eq_r)
+    assign, other = (g, r) if isinstance(g, Assign) else (r, g)
+    eq_other = _as_equation(other)
+    if eq_other is not None:
+        eq_assign = _as_equation(assign)
+        return eq_assign is not None and equation_equal(eq_assign, eq_other)
+    if isinstance(other, (ListLit, SetLit)) and len(other.items) == 1:
+        other = other.items[0]
+    if assign is g:
+        return equal(assign.value, other, rel_tol)
+    return equal(other, assign.value, rel_tol)
+
+
+def _matrix_equal(g: Any, r: Any, rel_tol: float) -> bool:
+    if not (isinstance(g, MatrixLit) and isinstance(r, MatrixLit)):
+        return False
+    if len(g.rows) != len(r.rows):
+        return False
+    if any(len(a) != len(b) for a, b in zip(g.rows, r.rows, strict=True)):
+        return False
+    return all(
+        expr_equal(x, y, rel_tol)
+        for a, b in zip(g.rows, r.rows, strict=True)
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def _set_equal(g: Any, r: Any) -> bool:
+    """Rule 14: inequalities, intervals and unions are equal when they are the same set."""
+    sg, sr = as_set(g), as_set(r)
+    if sg is None or sr is None:
+        return False
+    if sg == sr:
+        return True
+    try:
+        empty = sp.S.EmptySet
+        return bool(sp.Complement(sg, sr) == empty and sp.Complement(sr, sg) == empty)
+    except (TypeError, ValueError, NotImplementedError):
+        return False
+
+
+__all__ = ["NamedSet", "SetOp", "equal", "expr_equal", "equation_equal"]

@@ -1,0 +1,99 @@
+"""Cheap pre-checks that refuse denial-of-service inputs before sympy sees them (rule 21).
+
+Each check is O(size of the text) or O(1) arithmetic on already-built small numbers; the
+result of a refused check is the verdict RESOURCE_LIMIT with the check's reason.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from verifier.errors import CodeLikeError, ParseError, ResourceLimitError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size caps (module constant: immutable)."""
+
+    max_response_chars: int = 1_000_000
+    max_answer_chars: int = 2_000
+    max_depth: int = 60  # nesting of (), [], {}
+    max_result_digits: int = 20_000  # estimated digits of an evaluated integer power
+    max_symbolic_exponent: int = 10_000
+    max_factorial: int = 5_000
+    max_binomial: int = 100_000
+    max_items: int = 500  # elements of a list, set, tuple or matrix
+
+
+LIMITS = Limits()
+
+# Program-code markers (rule 20). Matched on the raw answer text, case-insensitively.
+_CODE_RE = re.compile(
+    r"__|\b(?:import|lambda|eval|exec|execfile|compile|open|getattr|setattr|globals|locals|"
+    r"builtins|subprocess|system|popen|print|input|def|return|class|os|sys|shutil|pickle|"
+    r"marshal|breakpoint|delattr|vars|dir)\b\s*[(.]|\bimport\b|\blambda\b|\.__|\b(?:os|sys)\."
+    r"|[`'\"@#]|;\s*\w+\s*\(",
+    re.IGNORECASE,
+)
+
+
+def check_code_like(answer: str) -> None:
+    """Raise CodeLikeError when the answer text looks like program code."""
+    m = _CODE_RE.search(answer)
+    if m is not None:
+        raise CodeLikeError(f"code-like text {m.group(0)!r} is never an answer")
+
+
+def check_text(answer: str, limits: Limits = LIMITS) -> None:
+    """Length and bracket-nesting caps on an extracted answer (or a gold answer)."""
+    if len(answer) > limits.max_answer_chars:
+        raise ResourceLimitError(f"answer longer than {limits.max_answer_chars} characters")
+    depth = 0
+    for c in answer:
+        if c in "([{":
+            depth += 1
+            if depth > limits.max_depth:
+                raise ResourceLimitError(f"brackets nested deeper than {limits.max_depth}")
+        elif c in ")]}":
+            depth -= 1
+
+
+def _log10_abs(x: sp.Rational) -> float:
+    """log10 of max(|numerator|, denominator): the digit size of a rational."""
+    p, q = abs(int(x.p)), int(x.q)
+    big = max(p, q, 1)
+    return big.bit_length() * math.log10(2)
+
+
+def check_pow(base: sp.Expr, exp: sp.Expr, limits: Limits = LIMITS) -> None:
+    """Refuse powers whose evaluation would be huge: `9^{9^{9^9}}`, `x^{10^{10}}`."""
+    if not exp.is_Number:
+        return
+    if exp.is_Rational:
+        e = abs(exp.p) / exp.q if exp.q < 10**6 else abs(float(exp))
+    else:
+        e = abs(float(exp))
+    if base.is_Rational:
+        if base in (sp.S.Zero, sp.S.One, sp.S.NegativeOne):
+            return
+        if e * _log10_abs(base) > limits.max_result_digits:
+            raise ResourceLimitError("power too large to evaluate (exponent tower?)")
+        return
+    if e > limits.max_symbolic_exponent:
+        raise ResourceLimitError("exponent too large")
+
+
+def check_factorial(n: sp.Expr, limits: Limits = LIMITS) -> None:
+    if n.is_Number and abs(n) > limits.max_factorial:
+        raise ResourceLimitError("factorial argument too large")
+    if n.is_Number and n.is_Integer and n < 0:
+        raise ParseError("factorial of a negative integer is undefined")
+
+
+def check_binomial(n: sp.Expr, limits: Limits = LIMITS) -> None:
+    if n.is_Number and abs(n) > limits.max_binomial:
+        raise ResourceLimitError("binomial argument too large")

@@ -1,0 +1,139 @@
+"""Answer string -> canonical answer string (GRADING.md rules 8-11, 18).
+
+String-only rewriting: transparent formatting is removed, labels (percent, degrees, units,
+money) are stripped and recorded, text wrappers are unwrapped. Nothing here evaluates
+anything; the result goes to the whitelist tokenizer in `lexer.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_UNICODE = {
+    "\u2212": "-", "\u2013": "-", "\u2014": "-", "\u221e": "\\infty ", "\u03c0": "\\pi ",
+    "\u221a": "\\sqrt", "\u00b0": "^\\circ", "\u2264": "\\le ", "\u2265": "\\ge ",
+    "\u2260": "\\ne ", "\u00d7": "\\times ", "\u00b7": "\\cdot ", "\u22c5": "\\cdot ",
+    "\u00f7": "\\div ", "\u00b1": "\\pm ", "\u2213": "\\mp ", "\u222a": "\\cup ",
+    "\u2229": "\\cap ", "\u2208": "\\in ", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "\u2205": "\\emptyset ", "\u211d": "\\mathbb{R}", "\u03b8": "\\theta ",
+    "\u00bd": "\\frac{1}{2}", "\u00bc": "\\frac{1}{4}", "\u00be": "\\frac{3}{4}",
+}
+_UNICODE_RE = re.compile("|".join(re.escape(k) for k in _UNICODE))
+
+# Text-like wrappers whose content is kept (rule 11, 18).
+_WRAPPERS = (
+    "text", "textbf", "textit", "textrm", "textsf", "texttt", "mathrm", "mathbf", "mathit",
+    "mathsf", "mathtt", "boldsymbol", "bm", "mbox", "hbox", "emph", "operatorname", "textnormal",
+    "textup", "mathnormal", "underline", "smash",
+)
+_WRAPPER_RE = re.compile(r"\\(" + "|".join(_WRAPPERS) + r")\s*\{")
+_TEXT_GROUP_RE = re.compile(r"\\(?:text|textrm|textnormal|mbox|hbox|mathrm|textit)\s*\{")
+
+_DROP_RE = re.compile(
+    r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\s*\.?"
+    r"|\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)(?![a-zA-Z])"
+    r"|\\[!,;:> ]|\\(?:quad|qquad|enspace|thinspace|medspace|thickspace)(?![a-zA-Z])"
+)
+_SPACING_AFTER_LR_RE = re.compile(r"\\(left|right)\s*\\([{}|])")
+_FRAC_ALIASES_RE = re.compile(r"\\(?:dfrac|tfrac|cfrac)(?![a-zA-Z])")
+_BINOM_ALIASES_RE = re.compile(r"\\(?:dbinom|tbinom)(?![a-zA-Z])")
+_THOUSANDS_BRACED_RE = re.compile(r"(\d)(?:\{,\}|,\\!|\\,|\\ |\\;|\{\\,\})(?=\d{3}(?!\d))")
+_WHOLE_THOUSANDS_RE = re.compile(r"^(-?)(\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+)(\.\d+)?$")
+
+_PERCENT_RE = re.compile(r"\\%|%|\\text\s*\{\s*percent\s*\}|\bpercent\b|\\percent(?![a-zA-Z])")
+_DEGREE_RE = re.compile(
+    r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])"
+    r"|\\text\s*\{\s*degrees?\s*\}|\bdegrees?\b"
+)
+_MONEY_RE = re.compile(r"\\\$|\$|\\text\s*\{\s*dollars?\s*\}|\bdollars?\b|\bUSD\b")
+# Trailing unit-ish group: \text{ cm}, \mbox{ meters}, \mathrm{~km}, optionally squared.
+_TRAILING_TEXT_GROUP_RE = re.compile(
+    r"\\(?:text|textrm|textnormal|mbox|hbox|mathrm|textit)\s*\{[~\s]*([a-zA-Z][a-zA-Z .~/\-]*)\}"
+    r"(?:\s*\^\s*(?:\{\s*\d\s*\}|\d))?\s*$"
+)
+_TRAILING_WORD_RE = re.compile(r"(?:\s|^)([a-zA-Z][a-zA-Z.]+)(?:\s*\^\s*(?:\{\s*\d\s*\}|\d))?\s*$")
+# Words that are maths or connectives, never units.
+MATH_WORDS = frozenset(
+    "sqrt pi exp log ln sin cos tan sec csc cot arcsin arccos arctan asin acos atan sinh cosh "
+    "tanh abs infty infinity inf oo or and i e".split()
+)
+_CONNECTIVES = frozenset({"or", "and"})
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A canonical answer string plus the labels stripped from it."""
+
+    text: str
+    percent: bool = False
+    degree: bool = False
+
+
+def _unwrap_wrappers(s: str) -> str:
+    """`\\text{abc}` -> `abc` (innermost-first is not needed: outer first, then rescan)."""
+    for _ in range(50):
+        m = _WRAPPER_RE.search(s)
+        if m is None:
+            return s
+        depth, i = 1, m.end()
+        while i < len(s) and depth:
+            if s[i] == "\\":
+                i += 2
+                continue
+            depth += {"{": 1, "}": -1}.get(s[i], 0)
+            i += 1
+        if depth:
+            return s  # unbalanced: leave it; the lexer will reject it
+        s = s[: m.start()] + " " + s[m.end() : i - 1] + " " + s[i:]
+    return s
+
+
+def _strip_trailing_units(s: str) -> str:
+    """Drop trailing unit labels (`5 \\text{ cm}`, `12 sq ft`) when maths precedes them."""
+    for _ in range(6):
+        m = _TRAILING_TEXT_GROUP_RE.search(s)
+        if m is not None and m.group(1).strip().lower() not in _CONNECTIVES:
+            head = s[: m.start()].rstrip()
+            if _is_mathy(head):
+                s = head
+                continue
+        m = _TRAILING_WORD_RE.search(s)
+        if m is not None and m.group(1).lower().strip(".") not in MATH_WORDS:
+            head = s[: m.start()].rstrip()
+            if _is_mathy(head):
+                s = head
+                continue
+        return s
+    return s
+
+
+def _is_mathy(head: str) -> bool:
+    """A prefix that can carry a unit: it has a digit or ends in a closing bracket/command."""
+    if not head or head[-1] in "=+-*/^_,(<>":
+        return False
+    return bool(re.search(r"\d", head)) or head[-1] in ")]}" or bool(re.search(r"\\[a-z]+$", head))
+
+
+def normalize(answer: str) -> Normalized:
+    """Canonical form of an answer string; labels are removed and remembered."""
+    s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], answer)
+    s = s.replace("\n", " ").replace("\t", " ").replace("~", " ").strip()
+    s = _THOUSANDS_BRACED_RE.sub(r"\1", s)
+    s = _SPACING_AFTER_LR_RE.sub(r"\\\2", s)
+    s = _DROP_RE.sub(" ", s)
+    s = _FRAC_ALIASES_RE.sub(r"\\frac", s)
+    s = _BINOM_ALIASES_RE.sub(r"\\binom", s)
+    percent = bool(_PERCENT_RE.search(s))
+    s = _PERCENT_RE.sub(" ", s)
+    degree = bool(_DEGREE_RE.search(s))
+    s = _DEGREE_RE.sub(" ", s)
+    s = _MONEY_RE.sub(" ", s)
+    s = s.strip().rstrip(".").strip()
+    s = _strip_trailing_units(s)
+    s = _unwrap_wrappers(s)
+    s = re.sub(r"\s+", " ", s).strip().rstrip(".").strip()
+    m = _WHOLE_THOUSANDS_RE.match(s)
+    if m is not None:
+        s = m.group(1) + m.group(2).replace(",", "").replace(" ", "") + (m.group(3) or "")
+    return Normalized(s, percent=percent, degree=degree)

@@ -1,0 +1,265 @@
+"""Normalized answer string -> typed answer object, without evaluating any text (rule 20).
+
+A recursive-descent parser over the whitelist tokens of `lexer.py` that builds sympy objects
+directly from their constructors (Integer, Rational, Symbol, Add, Mul, Pow, named functions).
+No string ever reaches sympify/parse_expr/eval. Size checks from `limits.py` run before
+every power, factorial and binomial is built, so evaluation stays small (rule 21).
+
+Precedence, loosest first: list (`,` `;` `or` `and`) > set operation (`\\cup`) > relation
+(`=` `<` ...) > sum (`+` `-` `\\pm`) > product (`\\cdot` `/` implicit) > unary minus >
+power > postfix `!` > primary.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import sympy as sp
+
+from verifier import limits
+from verifier.errors import ParseError, ResourceLimitError
+from verifier.lexer import Token, tokenize
+from verifier.nodes import Assign, Bracketed, ListLit, NamedSet, Relation, SetLit, SetOp, Text
+from verifier.parse_commands import GREEK_CMDS, CommandsMixin, ex
+
+PM = sp.Symbol("__pm__")  # placeholder for ±; expanded into two list items per item
+_REL_OPS = {"=": "=", "==": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!="}
+_REL_CMDS = {
+    "le": "<=", "leq": "<=", "leqslant": "<=", "ge": ">=", "geq": ">=", "geqslant": ">=",
+    "lt": "<", "gt": ">", "ne": "!=", "neq": "!=",
+}
+_SET_CMDS = {"cup": "cup", "cap": "cap", "setminus": "setminus"}
+_MUL_CMDS = {"cdot", "times", "ast"}
+
+
+class Parser(CommandsMixin):
+    """One parse of one token list. Methods consume tokens left to right."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.toks = tokens
+        self.pos = 0
+
+    # -- token helpers ------------------------------------------------------------------
+    def peek(self, k: int = 0) -> Token | None:
+        i = self.pos + k
+        return self.toks[i] if i < len(self.toks) else None
+
+    def at(self, kind: str, text: str | None = None, k: int = 0) -> bool:
+        t = self.peek(k)
+        return t is not None and t.kind == kind and (text is None or t.text == text)
+
+    def at_op(self, *texts: str) -> bool:
+        t = self.peek()
+        return t is not None and t.kind == "OP" and t.text in texts
+
+    def next(self) -> Token:
+        t = self.peek()
+        if t is None:
+            raise ParseError("unexpected end of answer")
+        self.pos += 1
+        return t
+
+    def expect_op(self, text: str) -> None:
+        t = self.next()
+        if t.kind != "OP" or t.text != text:
+            raise ParseError(f"expected {text!r}, found {t.text!r}")
+
+    # -- lists, sets, relations ---------------------------------------------------------
+    def parse_top(self) -> Any:
+        items = self.list_items(closers=())
+        if self.peek() is not None:
+            raise ParseError(f"unexpected {self.peek().text!r}")  # type: ignore[union-attr]
+        return items[0] if len(items) == 1 else ListLit(tuple(items))
+
+    def at_separator(self) -> bool:
+        return self.at_op(",", ";") or self.at("WORD", "or") or self.at("WORD", "and")
+
+    def list_items(self, closers: tuple[str, ...]) -> list[Any]:
+        """Items separated by `,` `;` `or` `and`, up to (not including) a closer or the end."""
+        items: list[Any] = []
+        while self.peek() is not None and not self.at_op(*closers):
+            items.extend(expand_pm(self.set_expr()))
+            if len(items) > limits.LIMITS.max_items:
+                raise ResourceLimitError(f"more than {limits.LIMITS.max_items} list items")
+            if not self.at_separator():
+                break
+            while self.at_separator():  # `x=2, or x=3`: several separators in a row
+                self.next()
+        if not items:
+            raise ParseError("empty answer")
+        return items
+
+    def set_expr(self) -> Any:
+        left = self.relation()
+        while self.peek() is not None and self.peek().kind == "CMD" and (  # type: ignore[union-attr]
+            self.peek().text in _SET_CMDS  # type: ignore[union-attr]
+        ):
+            op = _SET_CMDS[self.next().text]
+            left = SetOp(op, left, self.relation())
+        return left
+
+    def rel_op(self) -> str | None:
+        t = self.peek()
+        if t is None:
+            return None
+        if t.kind == "OP" and t.text in _REL_OPS:
+            return _REL_OPS[t.text]
+        if t.kind == "CMD" and t.text in _REL_CMDS:
+            return _REL_CMDS[t.text]
+        return None
+
+    def relation(self) -> Any:
+        assign_var = self.assignment_lhs()
+        if self.at("CMD", "in") and assign_var is None:
+            raise ParseError("\\in without a variable")
+        first = self.sum_expr() if not self.at("CMD", "in") else None
+        if self.at("CMD", "in"):  # `x \in (3, \infty)`: the set is the answer
+            self.next()
+            return self.set_expr()
+        exprs, ops = [first], []
+        while (op := self.rel_op()) is not None:
+            self.next()
+            ops.append(op)
+            exprs.append(self.sum_expr())
+        if not ops:
+            return first
+        if assign_var is not None and ops == ["="] and not _mentions(exprs[1], exprs[0]):
+            return Assign(assign_var, exprs[1], exprs[0])
+        return Relation(tuple(exprs), tuple(ops))
+
+    def assignment_lhs(self) -> str | None:
+        """The name when the next tokens are `x =`, `x_1 =`, `f(x) =` or `x \\in`."""
+        t = self.peek()
+        if t is None or t.kind != "LETTER" and not (t.kind == "CMD" and t.text in GREEK):
+            return None
+        k = 1
+        if self.at("OP", "_", k):
+            k += 2 if not self.at("OP", "{", k + 1) else 4
+        if self.at("OP", "(", k) and self.at("LETTER", None, k + 1) and self.at("OP", ")", k + 2):
+            k += 3
+        nxt = self.peek(k)
+        if nxt is None:
+            return None
+        is_eq = nxt.kind == "OP" and nxt.text in ("=", "==")
+        if is_eq or (nxt.kind == "CMD" and nxt.text == "in"):
+            return "".join(tok.text for tok in self.toks[self.pos : self.pos + k])
+        return None
+
+    # -- arithmetic ---------------------------------------------------------------------
+    def sum_expr(self) -> sp.Expr:
+        left = self.term()
+        while True:
+            if self.at_op("+"):
+                self.next()
+                left = sp.Add(ex(left), ex(self.term()))
+            elif self.at_op("-"):
+                self.next()
+                left = sp.Add(ex(left), -ex(self.term()))
+            elif self.at("CMD", "pm") or self.at("CMD", "mp"):
+                sign = PM if self.next().text == "pm" else -PM
+                left = sp.Add(ex(left), sign * ex(self.term()))
+            else:
+                return left
+
+    def term(self) -> sp.Expr:
+        left = self.unary()
+        while True:
+            t = self.peek()
+            if t is None:
+                return left
+            if (t.kind == "OP" and t.text == "*") or (t.kind == "CMD" and t.text in _MUL_CMDS):
+                self.next()
+                left = sp.Mul(ex(left), ex(self.unary()))
+            elif (t.kind == "OP" and t.text == "/") or (t.kind == "CMD" and t.text == "div"):
+                self.next()
+                left = _divide(ex(left), ex(self.unary()))
+            elif self.starts_factor(t):
+                left = sp.Mul(ex(left), ex(self.power()))
+            else:
+                return left
+
+    def unary(self) -> sp.Expr:
+        if self.at_op("-"):
+            self.next()
+            return -ex(self.unary())
+        if self.at_op("+"):
+            self.next()
+            return self.unary()
+        if self.at("CMD", "pm") or self.at("CMD", "mp"):
+            sign = PM if self.next().text == "pm" else -PM
+            return sign * ex(self.unary())
+        return self.power()
+
+    def power(self) -> sp.Expr:
+        base = self.postfix()
+        if self.at_op("^", "**"):
+            self.next()
+            base, exp = ex(base), ex(self.exponent())
+            limits.check_pow(base, exp)
+            return sp.Pow(base, exp)
+        return base
+
+    def exponent(self) -> sp.Expr:
+        if self.at_op("{"):
+            return self.braced_expr()
+        if self.at_op("-"):
+            self.next()
+            return -self.exponent()
+        return self.postfix()
+
+    def postfix(self) -> sp.Expr:
+        value = self.primary()
+        while self.at_op("!"):
+            self.next()
+            value = ex(value)
+            limits.check_factorial(value)
+            value = sp.factorial(value)
+        return value
+
+
+def _divide(num: sp.Expr, den: sp.Expr) -> sp.Expr:
+    if den == 0:
+        raise ParseError("division by zero")
+    return sp.Mul(num, sp.Pow(den, -1))
+
+
+def _mentions(value: Any, var: Any) -> bool:
+    return isinstance(value, sp.Basic) and isinstance(var, sp.Basic) and bool(
+        var.free_symbols & value.free_symbols
+    ) and var.is_Symbol
+
+
+def expand_pm(item: Any) -> list[Any]:
+    """`1 \\pm \\sqrt2` -> [1+sqrt2, 1-sqrt2]; `x = \\pm 2` -> [x=2, x=-2] (rule 15)."""
+    if isinstance(item, sp.Basic) and item.has(PM):
+        return [item.subs(PM, 1), item.subs(PM, -1)]
+    if isinstance(item, Assign) and isinstance(item.value, sp.Basic) and item.value.has(PM):
+        return [Assign(item.var, item.value.subs(PM, s), item.lhs) for s in (1, -1)]
+    if isinstance(item, Relation) and any(
+        isinstance(e, sp.Basic) and e.has(PM) for e in item.exprs
+    ):
+        raise ParseError("\\pm inside a relation")
+    return [item]
+
+
+GREEK = GREEK_CMDS
+
+
+@lru_cache(maxsize=4096)
+def parse_normalized(text: str) -> Any:
+    """Typed answer object of a normalized answer string (immutable, so cached)."""
+    try:
+        tokens = tokenize(text)
+    except ResourceLimitError:
+        raise
+    if not tokens:
+        raise ParseError("empty answer")
+    if all(t.kind in ("WORD", "LETTER") for t in tokens) and any(
+        t.kind == "WORD" and t.text not in ("pi", "infty", "infinity", "inf", "oo") for t in tokens
+    ):
+        return Text(" ".join(text.lower().split()))
+    return Parser(tokens).parse_top()
+
+
+__all__ = ["GREEK", "PM", "Bracketed", "NamedSet", "Parser", "SetLit", "parse_normalized"]

@@ -1,0 +1,120 @@
+"""Answers as subsets of the real line: intervals, inequalities, unions (GRADING.md rule 14).
+
+Decision (GRADING.md is silent): a two-element bracket `(a, b)` is an ordered pair unless it
+is clearly an interval (mixed brackets, an infinite endpoint) or the other answer is a set
+(an inequality, a union, another clear interval); then `(a, b)` with a < b is an open interval.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from verifier.nodes import Bracketed, ListLit, NamedSet, Relation, SetLit, SetOp
+
+_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "!=": "!=", "=": "="}
+
+
+def is_clear_interval(x: Any) -> bool:
+    if not isinstance(x, Bracketed) or len(x.items) != 2:
+        return False
+    mixed = (x.open, x.close) in (("(", "]"), ("[", ")"))
+    return mixed or any(isinstance(i, sp.Expr) and i.is_infinite for i in x.items)
+
+
+def is_setlike(x: Any) -> bool:
+    """Is x unambiguously a set of reals (not a tuple or a list of values)?"""
+    if isinstance(x, (SetOp, NamedSet)):
+        return True
+    if isinstance(x, Relation):
+        return any(op != "=" for op in x.ops)
+    if isinstance(x, ListLit):
+        return bool(x.items) and all(
+            isinstance(i, (Relation, SetOp, NamedSet)) and is_setlike(i) for i in x.items
+        )
+    return is_clear_interval(x)
+
+
+def _real_number(x: Any) -> bool:
+    return isinstance(x, sp.Expr) and not x.free_symbols and x.is_extended_real is True
+
+
+def _interval(x: Bracketed) -> sp.Set | None:
+    if len(x.items) != 2 or not all(_real_number(i) for i in x.items):
+        return None
+    lo, hi = x.items
+    left_open, right_open = x.open == "(", x.close == ")"
+    if (lo.is_infinite and not left_open) or (hi.is_infinite and not right_open):
+        return None  # `[3, \infty]` is malformed, not `[3, \infty)`
+    if lo == sp.oo or hi == -sp.oo or not bool(lo < hi):
+        return None
+    return sp.Interval(lo, hi, left_open, right_open)
+
+
+def _solve_linear(d: sp.Expr, op: str) -> sp.Set | None:
+    """The set {x : d(x) op 0} for d linear in its one symbol with a nonzero real slope."""
+    syms = d.free_symbols
+    if len(syms) != 1:
+        return None
+    x = next(iter(syms))
+    poly = sp.Poly(d, x) if d.is_polynomial(x) else None
+    if poly is None or poly.degree() != 1:
+        return None
+    c, k = poly.all_coeffs()
+    if not (_real_number(c) and _real_number(k)) or c == 0:
+        return None
+    root = -k / c
+    if c < 0:
+        op = _FLIP[op]
+    return {
+        ">": sp.Interval.open(root, sp.oo),
+        ">=": sp.Interval(root, sp.oo),
+        "<": sp.Interval.open(-sp.oo, root),
+        "<=": sp.Interval(-sp.oo, root),
+        "=": sp.FiniteSet(root),
+        "!=": sp.Union(sp.Interval.open(-sp.oo, root), sp.Interval.open(root, sp.oo)),
+    }[op]
+
+
+def _relation_set(rel: Relation) -> sp.Set | None:
+    """`3 < x \\le 5` -> (3, 5]. Only single-variable, linear pieces."""
+    syms = set().union(*(e.free_symbols for e in rel.exprs if isinstance(e, sp.Expr)))
+    if len(syms) != 1:
+        return None
+    result: sp.Set = sp.S.Reals
+    for left, op, right in zip(rel.exprs, rel.ops, rel.exprs[1:], strict=False):
+        if not (isinstance(left, sp.Expr) and isinstance(right, sp.Expr)):
+            return None
+        piece = _solve_linear(left - right, op)
+        if piece is None:
+            return None
+        result = sp.Intersection(result, piece)
+    return result
+
+
+def as_set(x: Any) -> sp.Set | None:
+    """A sympy Set for a set-like answer; None when x is not a set of reals."""
+    if isinstance(x, NamedSet):
+        return sp.S.Reals if x.name == "reals" else sp.S.EmptySet
+    if isinstance(x, Bracketed):
+        return _interval(x)
+    if isinstance(x, Relation):
+        return _relation_set(x)
+    if isinstance(x, SetLit):
+        if not all(_real_number(i) for i in x.items):
+            return None
+        return sp.FiniteSet(*x.items)
+    if isinstance(x, sp.Expr) and _real_number(x):
+        return sp.FiniteSet(x)
+    if isinstance(x, SetOp):
+        a, b = as_set(x.left), as_set(x.right)
+        if a is None or b is None:
+            return None
+        return {"cup": sp.Union, "cap": sp.Intersection, "setminus": sp.Complement}[x.op](a, b)
+    if isinstance(x, ListLit):
+        parts = [as_set(i) for i in x.items]
+        if any(p is None for p in parts):
+            return None
+        return sp.Union(*parts)
+    return None
