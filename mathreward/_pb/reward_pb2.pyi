@@ -24,6 +24,7 @@ class StepStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STEP_STATUS_TOO_LONG: _ClassVar[StepStatus]
     STEP_STATUS_NO_STEPS: _ClassVar[StepStatus]
     STEP_STATUS_ERROR: _ClassVar[StepStatus]
+    STEP_STATUS_TIMEOUT: _ClassVar[StepStatus]
 
 class PrmAggregation(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -44,6 +45,7 @@ STEP_STATUS_OK: StepStatus
 STEP_STATUS_TOO_LONG: StepStatus
 STEP_STATUS_NO_STEPS: StepStatus
 STEP_STATUS_ERROR: StepStatus
+STEP_STATUS_TIMEOUT: StepStatus
 PRM_AGGREGATION_UNSPECIFIED: PrmAggregation
 PRM_AGGREGATION_MIN: PrmAggregation
 PRM_AGGREGATION_PRODUCT: PrmAggregation

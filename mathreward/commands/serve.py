@@ -1,0 +1,126 @@
+"""`mathreward serve`: run the gRPC reward service until SIGTERM/SIGINT (then exit 0).
+
+    .venv/bin/mathreward serve --host 0.0.0.0 --port 50051 --metrics-port 9090 --workers 2
+    .venv/bin/mathreward serve --no-prm --token-file /run/secrets/token \\
+        --tls-cert server.pem --tls-key server.key [--tls-client-ca ca.pem]
+
+The bundled PRM (prm/weights, on the GPU when there is one, else the CPU) is loaded by default;
+`--prm PATH` loads another checkpoint, `--no-prm` runs the verifier only (ScoreSteps answers
+UNIMPLEMENTED). The bearer token comes from `--token-file` or the MATHREWARD_TOKEN environment
+variable (no token: no auth). This module is the only reader of these flags and variables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mathreward.config import Limits, ServerConfig, TlsConfig
+from mathreward.logs import configure_logging
+from verifier.pool import PoolConfig
+
+log = logging.getLogger("mathreward.serve")
+_D = ServerConfig()
+_L = Limits()
+_P = PoolConfig()
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("serve", help="run the gRPC reward service",
+                              description=__doc__,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--host", default=_D.host)
+    p.add_argument("--port", type=int, default=_D.port)
+    p.add_argument("--metrics-port", type=int, default=_D.metrics_port,
+                   help="Prometheus /metrics port; 0 = any free port; negative = off")
+    p.add_argument("--http-port", type=int, default=None,
+                   help="OpenRLHF HTTP gateway (POST /get_reward); off by default")
+    prm = p.add_mutually_exclusive_group()
+    prm.add_argument("--prm", metavar="PATH", help="PRM checkpoint directory (default: bundled)")
+    prm.add_argument("--no-prm", action="store_true", help="serve without a PRM")
+    p.add_argument("--prm-device", default="auto", help="auto | cpu | cuda | cuda:N")
+    p.add_argument("--workers", type=int, default=_P.workers, help="verifier worker processes")
+    p.add_argument("--item-timeout", type=float, default=_P.item_timeout_s,
+                   help="wall-clock seconds per verifier item")
+    p.add_argument("--memory-limit-mb", type=int, default=_P.memory_limit_mb)
+    p.add_argument("--token-file", help="bearer token file (else env MATHREWARD_TOKEN)")
+    p.add_argument("--tls-cert", help="server certificate chain (PEM)")
+    p.add_argument("--tls-key", help="server private key (PEM)")
+    p.add_argument("--tls-client-ca", help="CA for client certificates: enables mTLS")
+    p.add_argument("--max-items", type=int, default=_L.max_items_per_request)
+    p.add_argument("--max-text-bytes", type=int, default=_L.max_text_bytes)
+    p.add_argument("--max-message-bytes", type=int, default=_L.max_receive_message_bytes)
+    p.add_argument("--max-concurrent-rpcs", type=int, default=_L.max_concurrent_rpcs)
+    p.add_argument("--max-queued-items", type=int, default=_L.max_queued_items)
+    p.add_argument("--grace-period", type=float, default=_D.grace_period_s,
+                   help="seconds in-flight RPCs get to finish on SIGTERM")
+    p.add_argument("--drain-delay", type=float, default=_D.drain_delay_s,
+                   help="seconds between health NOT_SERVING and closing the port on SIGTERM")
+    p.add_argument("--max-connection-age-ms", type=int, default=None,
+                   help="close client connections after this long (rebalances behind a LB)")
+    p.add_argument("--log-format", choices=("json", "text"), default=_D.log_format)
+    p.add_argument("--log-level", default=_D.log_level)
+    p.set_defaults(func=run)
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    if args.token_file:
+        token = Path(args.token_file).read_text().strip()
+    else:
+        token = os.environ.get("MATHREWARD_TOKEN", "").strip()
+    return token or None
+
+
+def _tls(args: argparse.Namespace) -> TlsConfig | None:
+    if not (args.tls_cert or args.tls_key or args.tls_client_ca):
+        return None
+    if not (args.tls_cert and args.tls_key):
+        raise SystemExit("--tls-cert and --tls-key go together")
+    return TlsConfig(args.tls_cert, args.tls_key, args.tls_client_ca)
+
+
+def _prm_config(args: argparse.Namespace) -> Any:
+    """PrmConfig, or None: --no-prm, or no engine / bundled weights in this build yet."""
+    if args.no_prm:
+        return None
+    if importlib.util.find_spec("prm.engine") is None:
+        if args.prm:
+            raise SystemExit("--prm given but this build has no prm.engine")
+        log.warning("no PRM engine in this build; serving without PRM")
+        return None
+    if args.prm is None:
+        weights = Path(importlib.util.find_spec("prm").origin).parent / "weights"
+        if not weights.is_dir() or not any(weights.glob("*.safetensors")):
+            log.warning("no bundled PRM weights in %s; serving without PRM", weights)
+            return None
+    from prm.engine import PrmConfig  # imports torch: only when a PRM will be served
+
+    return PrmConfig(model_path=args.prm, device=args.prm_device)
+
+
+def build_config(args: argparse.Namespace) -> ServerConfig:
+    limits = Limits(max_items_per_request=args.max_items, max_text_bytes=args.max_text_bytes,
+                    max_receive_message_bytes=args.max_message_bytes,
+                    max_concurrent_rpcs=args.max_concurrent_rpcs,
+                    max_queued_items=args.max_queued_items)
+    pool = PoolConfig(workers=args.workers, item_timeout_s=args.item_timeout,
+                      memory_limit_mb=args.memory_limit_mb)
+    return ServerConfig(
+        host=args.host, port=args.port,
+        metrics_port=None if args.metrics_port < 0 else args.metrics_port,
+        http_port=args.http_port, pool=pool, prm=_prm_config(args), limits=limits,
+        auth_token=_token(args), tls=_tls(args), grace_period_s=args.grace_period,
+        drain_delay_s=args.drain_delay, max_connection_age_ms=args.max_connection_age_ms,
+        log_format=args.log_format, log_level=args.log_level)
+
+
+def run(args: argparse.Namespace) -> int:
+    configure_logging(args.log_format, args.log_level)
+    from mathreward.server import serve  # grpc is imported after flags are parsed
+
+    return asyncio.run(serve(build_config(args)))

@@ -1,0 +1,70 @@
+"""Frozen configuration of the gRPC service, built by `mathreward serve` and passed by constructor.
+
+Only `mathreward/cli.py` and `mathreward/commands/*` read flags and environment variables; every
+other module receives these objects. Defaults are the production defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from verifier.pool import PoolConfig
+
+if TYPE_CHECKING:  # prm.engine imports torch; the server imports it only when a PRM is configured
+    from prm.engine import PrmConfig
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request limits. Over a size limit: INVALID_ARGUMENT; overloaded: RESOURCE_EXHAUSTED."""
+
+    max_items_per_request: int = 4096  # items in one request (INVALID_ARGUMENT TOO_MANY_ITEMS)
+    # Bytes per text field (response, gold, problem, each step). Over it the item gets a
+    # RESOURCE_LIMIT verdict / TOO_LONG status without being graded: an item outcome, not a
+    # request failure, so one runaway generation never fails a trainer's batch.
+    max_text_bytes: int = 64 * 1024
+    # Whole request message; grpc-core answers RESOURCE_EXHAUSTED (no ErrorInfo) above it.
+    max_receive_message_bytes: int = 64 * 1024 * 1024
+    max_send_message_bytes: int = 64 * 1024 * 1024
+    max_concurrent_rpcs: int = 64  # RewardService RPCs at once (RESOURCE_EXHAUSTED TOO_MANY_RPCS)
+    max_queued_items: int = 16384  # verifier items queued + running (RESOURCE_EXHAUSTED QUEUE_FULL)
+
+
+@dataclass(frozen=True)
+class TlsConfig:
+    """Server TLS from PEM files; with `client_ca_file` set, clients must present a cert (mTLS)."""
+
+    cert_file: str
+    key_file: str
+    client_ca_file: str | None = None
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything `serve()` needs. `prm=None` runs without a PRM (ScoreSteps: UNIMPLEMENTED)."""
+
+    host: str = "0.0.0.0"
+    port: int = 50051  # 0 = pick a free port (tests)
+    metrics_port: int | None = 9090  # Prometheus /metrics on its own HTTP port; None = off
+    metrics_host: str = "0.0.0.0"
+    http_port: int | None = None  # OpenRLHF HTTP gateway (mathreward/http_gateway.py); None = off
+    pool: PoolConfig = field(default_factory=PoolConfig)
+    prm: PrmConfig | None = None
+    limits: Limits = field(default_factory=Limits)
+    auth_token: str | None = None  # required as `authorization: Bearer <token>`; health exempt
+    tls: TlsConfig | None = None
+    # Seconds kept back from the call deadline to send the answer: the pool deadline is
+    # now + time_remaining - margin, so unfinished items come back as TIMEOUT verdicts in time.
+    deadline_margin_s: float = 0.1
+    grace_period_s: float = 20.0  # on SIGTERM: in-flight RPCs get this long to finish
+    # On SIGTERM, seconds between health NOT_SERVING and closing the listener, so load
+    # balancers stop routing here first (new RPCs meanwhile get UNAVAILABLE DRAINING).
+    drain_delay_s: float = 0.0
+    max_connection_age_ms: int | None = None  # grpc.max_connection_age_ms: rebalance long clients
+    max_connection_age_grace_ms: int | None = None
+    # Clients may ping this often (keepalive); must be <= the client's keepalive_time_ms.
+    keepalive_min_ping_interval_ms: int = 10_000
+    reflection: bool = True
+    log_format: str = "json"  # "json" (one object per line) | "text"
+    log_level: str = "INFO"

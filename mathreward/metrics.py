@@ -1,0 +1,114 @@
+"""Prometheus metrics of the service, on their own registry (never the global default one).
+
+`ServiceMetrics` owns a `CollectorRegistry` and every metric; the server passes it by
+constructor to the servicer, the interceptor and the verifier pool (as its `PoolObserver`).
+Worker processes record nothing themselves: the pool reports each result and each worker restart
+to the observer in the parent process, so counts add up exactly without multiprocess mode.
+
+Metric names (Prometheus rules and dashboards rely on them):
+
+    grpc_server_started_total{grpc_service,grpc_method,grpc_type}
+    grpc_server_handled_total{grpc_service,grpc_method,grpc_type,grpc_code}
+    grpc_server_handling_seconds{grpc_service,grpc_method,grpc_type,grpc_code}   histogram
+    mathreward_items_total{verdict}                 verifier items by verdict
+    mathreward_item_cache_hits_total                items answered from the pool's cache
+    mathreward_item_seconds                         per-item grading time in a worker (histogram)
+    mathreward_batch_size{method}                   items per request (histogram)
+    mathreward_queue_depth{queue}                   items queued + running ("verifier", "prm")
+    mathreward_inflight_items{method}               items of RPCs in progress
+    mathreward_prm_items_total{status}              PRM items by step status
+    mathreward_worker_restarts_total{reason}        timeout | memory | crash | recycle
+    mathreward_rejections_total{reason}             requests refused, by ErrorInfo reason
+    mathreward_build_info{version,python,grpc}      always 1
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable
+from importlib import metadata
+
+import grpc
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, start_http_server
+
+from verifier.types import Result
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+                    30.0, 60.0)
+_ITEM_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
+_BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("mathreward")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class ServiceMetrics:
+    """Every metric of one server, registered on `self.registry`. Implements `PoolObserver`."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        rpc_labels = ("grpc_service", "grpc_method", "grpc_type")
+        reg = self.registry
+        self.started = Counter("grpc_server_started_total", "RPCs started on the server.",
+                               rpc_labels, registry=reg)
+        self.handled = Counter("grpc_server_handled_total", "RPCs completed, by status code.",
+                               (*rpc_labels, "grpc_code"), registry=reg)
+        self.handling_seconds = Histogram(
+            "grpc_server_handling_seconds", "RPC wall time until the status, by status code.",
+            (*rpc_labels, "grpc_code"), buckets=_LATENCY_BUCKETS, registry=reg)
+        self.items = Counter("mathreward_items_total", "Verifier items graded, by verdict.",
+                             ("verdict",), registry=reg)
+        self.cache_hits = Counter("mathreward_item_cache_hits_total",
+                                  "Verifier items answered from the pool's result cache.",
+                                  registry=reg)
+        self.item_seconds = Histogram("mathreward_item_seconds",
+                                      "Per-item grading wall time inside a worker (cache misses).",
+                                      buckets=_ITEM_BUCKETS, registry=reg)
+        self.batch_size = Histogram("mathreward_batch_size", "Items per request.", ("method",),
+                                    buckets=_BATCH_BUCKETS, registry=reg)
+        self.queue_depth = Gauge("mathreward_queue_depth", "Items queued or running.",
+                                 ("queue",), registry=reg)
+        self.inflight_items = Gauge("mathreward_inflight_items",
+                                    "Items belonging to RPCs in progress.", ("method",),
+                                    registry=reg)
+        self.prm_items = Counter("mathreward_prm_items_total", "PRM items scored, by status.",
+                                 ("status",), registry=reg)
+        self.worker_restarts = Counter("mathreward_worker_restarts_total",
+                                       "Verifier worker processes replaced, by reason.",
+                                       ("reason",), registry=reg)
+        self.rejections = Counter("mathreward_rejections_total",
+                                  "Requests refused before any work, by ErrorInfo reason.",
+                                  ("reason",), registry=reg)
+        self.build_info = Info("mathreward_build", "Build of the running server.", registry=reg)
+        self.build_info.info({"version": _package_version(),
+                              "python": platform.python_version(), "grpc": grpc.__version__})
+
+    # -- PoolObserver (called by verifier.pool in this process) --------------------------------
+    def on_result(self, result: Result, cached: bool) -> None:
+        self.items.labels(verdict=result.verdict.value).inc()
+        if cached:
+            self.cache_hits.inc()
+        else:
+            self.item_seconds.observe(result.elapsed_s)
+
+    def on_worker_restart(self, reason: str) -> None:
+        self.worker_restarts.labels(reason=reason).inc()
+
+    # -- service-side hooks --------------------------------------------------------------------
+    def watch_queue(self, queue: str, depth: Callable[[], float]) -> None:
+        """Read a queue's depth at scrape time (no polling loop)."""
+        self.queue_depth.labels(queue=queue).set_function(depth)
+
+    def on_rejection(self, reason: str) -> None:
+        self.rejections.labels(reason=reason).inc()
+
+    def on_prm_status(self, status: str) -> None:
+        self.prm_items.labels(status=status).inc()
+
+    def serve_http(self, port: int, host: str = "0.0.0.0") -> tuple[object, object]:
+        """Start the /metrics HTTP endpoint for this registry; returns (server, thread)."""
+        return start_http_server(port, addr=host, registry=self.registry)
