@@ -56,4 +56,4 @@ USER ${APP_UID}:${APP_UID}
 EXPOSE 50051 9090
 ENTRYPOINT ["tini", "--", "mathreward", "serve"]
 CMD ["--host", "0.0.0.0", "--port", "50051", "--metrics-port", "9090", "--workers", "2", \
-     "--prm", "/models/prm", "--device", "cuda"]
+     "--prm", "/models/prm", "--prm-device", "cuda"]

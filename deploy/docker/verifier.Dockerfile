@@ -49,4 +49,5 @@ WORKDIR /tmp
 USER ${APP_UID}:${APP_UID}
 EXPOSE 50051 9090
 ENTRYPOINT ["tini", "--", "mathreward", "serve"]
-CMD ["--host", "0.0.0.0", "--port", "50051", "--metrics-port", "9090", "--workers", "2"]
+CMD ["--host", "0.0.0.0", "--port", "50051", "--metrics-port", "9090", "--workers", "2", \
+     "--no-prm"]

@@ -166,6 +166,13 @@ def check_dockerfile(path: Path) -> list[str]:
     return problems
 
 
+def dockerfile_cmd(path: Path) -> list[str]:
+    """The exec-form CMD of the final stage: the default `mathreward serve` flags."""
+    text = re.sub(r"\\\n", " ", path.read_text())
+    cmds = [ln.split(None, 1)[1] for ln in text.splitlines() if ln.startswith("CMD ")]
+    return json.loads(cmds[-1]) if cmds else []
+
+
 def serve_flags_problems(args_by_name: dict[str, list[str]]) -> list[str]:
     """Parse each Deployment's args with the real `mathreward serve` parser."""
     from mathreward.cli import build_parser
@@ -181,7 +188,7 @@ def serve_flags_problems(args_by_name: dict[str, list[str]]) -> list[str]:
                 parser.parse_args(["serve", *args])
         except SystemExit:
             reason = err.getvalue().strip().splitlines()[-1:]
-            problems.append(f"Deployment/{name}: `mathreward serve` rejects its args: {reason}")
+            problems.append(f"{name}: `mathreward serve` rejects its args: {reason}")
     return problems
 
 
@@ -231,9 +238,11 @@ def run(render_dir: Path | None = None, write_rule: bool = False) -> list[str]:
     for rule_file in scrape.get("rule_files", []):
         if not (DEPLOY / "prometheus" / rule_file).exists():
             problems.append(f"scrape-config.yaml: rule file {rule_file} missing")
+    serve_args = k8s_checks.server_args(docs)
     for dockerfile in sorted((DEPLOY / "docker").glob("*.Dockerfile")):
         problems += check_dockerfile(dockerfile)
-    problems += serve_flags_problems(k8s_checks.server_args(docs))
+        serve_args[dockerfile.name + " CMD"] = dockerfile_cmd(dockerfile)
+    problems += serve_flags_problems(serve_args)
     return problems
 
 

@@ -8,7 +8,7 @@ the ServiceMonitor point at things that exist; every server container has native
 startup/readiness/liveness probes on its gRPC port; `--max-connection-age-ms` is set; the
 termination grace outlasts the server's own drain plus the preStop pause; CPU requests cover the
 worker processes and the memory limit covers every worker at its RLIMIT_AS cap; pods run as
-non-root; `--device=cuda` and an `nvidia.com/gpu` limit come together.
+non-root; `--prm-device=cuda` and an `nvidia.com/gpu` limit come together.
 """
 
 from __future__ import annotations
@@ -158,9 +158,9 @@ def check_sizing(dep: Doc, server: dict[str, Any]) -> list[str]:
             problems.append(f"{_name(dep)}: limits.memory {limit} < {workers} workers x "
                             f"{memory_cap:g} MiB + {SERVER_MEMORY_MIB} MiB")
     gpu = "nvidia.com/gpu" in resources.get("limits", {})
-    device = flag(args, "device") or "auto"
+    device = flag(args, "prm-device") or "auto"
     if device.startswith("cuda") != gpu:
-        problems.append(f"{_name(dep)}: --device={device} but nvidia.com/gpu limit "
+        problems.append(f"{_name(dep)}: --prm-device={device} but nvidia.com/gpu limit "
                         f"{'present' if gpu else 'absent'}")
     return problems
 
@@ -171,8 +171,8 @@ def check_lifecycle(dep: Doc, server: dict[str, Any]) -> list[str]:
     if flag(args, "max-connection-age-ms") is None:
         problems.append(f"{_name(dep)}: --max-connection-age-ms unset: trainers never "
                         "re-resolve and new pods get no traffic")
-    grace = float(flag(args, "grace-period-s") or 20.0)
-    drain = float(flag(args, "drain-delay-s") or 0.0)
+    grace = float(flag(args, "grace-period") or 20.0)
+    drain = float(flag(args, "drain-delay") or 0.0)
     pause = server.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
     total = pod.get("terminationGracePeriodSeconds", 30)
     if total <= grace + drain + pause:
@@ -203,7 +203,7 @@ def server_args(docs: list[Doc]) -> dict[str, list[str]]:
     for dep in _of_kind(docs, "Deployment"):
         server = _server(dep)
         if server is not None:
-            out[dep["metadata"]["name"]] = list(server.get("args", []))
+            out[_name(dep)] = list(server.get("args", []))
     return out
 
 

@@ -63,7 +63,7 @@ def test_renderer_equals_kubectl_kustomize(rel: str) -> None:
 def test_overlay_moves_prm_to_cpu() -> None:
     docs = render.render(ROOT / "deploy/k8s/overlays/cpu-only")
     prm = _server(docs, "mathreward-prm")
-    assert "--device=cpu" in prm["args"]
+    assert "--prm-device=cpu" in prm["args"]
     assert "nvidia.com/gpu" not in prm["resources"]["limits"]
     assert _get(docs, "Deployment", "mathreward-verifier")["spec"]["replicas"] == 1
     assert prm["image"] == "ghcr.io/example/mathreward-prm:0.1.0"
@@ -222,3 +222,12 @@ def test_hadolint_passes_ours_and_fails_a_bad_one(tmp_path: Path) -> None:
     bad.write_text(BAD_DOCKERFILE)
     result = subprocess.run([hadolint, str(bad)], capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "DL3025" in result.stdout  # shell-form ENTRYPOINT
+
+
+def test_serve_flags_are_parsed_by_the_real_cli(base_docs: list[dict]) -> None:
+    pytest.importorskip("mathreward.commands.serve")
+    args = k8s_checks.server_args(base_docs)
+    assert set(args) == {"Deployment/mathreward-verifier", "Deployment/mathreward-prm"}
+    assert check.serve_flags_problems(args) == []
+    args["Deployment/mathreward-prm"].append("--device=cuda")  # not a serve flag
+    assert len(check.serve_flags_problems(args)) == 1
