@@ -167,3 +167,56 @@ def reward_outcome_from_pb(message: pb.ComputeRewardResult) -> Any:
         extracted=message.extracted_answer or None, reason=message.reason,
         step_scores=tuple(message.step_scores),
         prm_aggregate=message.prm_aggregate if message.prm_scored else None)
+
+
+# -- ComputeReward, server side (owner: trainers/H6) ---------------------------------------------
+# A request's spec: a preset name, else the fields. An absent or all-default spec means the
+# plain outcome reward ("orm"), and a field spec whose three outcome values are all 0 uses the
+# defaults 1 / 0 / 0 (proto3 cannot tell "unset" from 0; nobody wants an ORM that pays 0 always).
+
+_PB_TO_AGGREGATION = {
+    pb.PRM_AGGREGATION_UNSPECIFIED: "MIN", pb.PRM_AGGREGATION_MIN: "MIN",
+    pb.PRM_AGGREGATION_PRODUCT: "PRODUCT", pb.PRM_AGGREGATION_MEAN: "MEAN",
+    pb.PRM_AGGREGATION_LAST: "LAST",
+}
+
+
+def reward_spec_from_pb(message: pb.RewardSpec) -> Any:
+    """The domain `RewardSpec`; InvalidOptions for an unknown preset or a non-finite number."""
+    from mathreward.reward_spec import PrmAggregation, RewardSpec, SpecError, get_preset
+
+    try:
+        if message.preset:
+            return get_preset(message.preset)
+        if message == pb.RewardSpec():
+            return get_preset("orm")
+        outcome = (message.correct_reward, message.incorrect_reward, message.format_penalty_reward)
+        if outcome == (0.0, 0.0, 0.0):
+            outcome = (1.0, 0.0, 0.0)
+        aggregation = _PB_TO_AGGREGATION.get(message.prm_aggregation)
+        if aggregation is None:
+            raise SpecError(f"unknown prm_aggregation {message.prm_aggregation}")
+        return RewardSpec(orm_weight=message.orm_weight, prm_weight=message.prm_weight,
+                          prm_aggregation=PrmAggregation[aggregation],
+                          gate_prm_by_orm=message.gate_prm_by_orm, correct_reward=outcome[0],
+                          incorrect_reward=outcome[1], format_penalty_reward=outcome[2])
+    except SpecError as exc:
+        raise InvalidOptions(str(exc), field="spec") from None
+
+
+def reward_item_from_pb(message: pb.ComputeRewardItem) -> Any:
+    """A `mathreward.rewards.RewardItem`."""
+    from mathreward.rewards import RewardItem
+
+    return RewardItem(id=message.id, problem=message.problem, response=message.response,
+                      gold=message.gold, steps=tuple(message.steps))
+
+
+def reward_outcome_to_pb(outcome: Any) -> pb.ComputeRewardResult:
+    """A `mathreward.rewards.RewardOutcome` as its result message."""
+    return pb.ComputeRewardResult(
+        id=outcome.id, reward=outcome.reward, verdict=VERDICT_TO_PB[outcome.verdict],
+        extracted_answer=outcome.extracted or "", reason=outcome.reason,
+        step_scores=list(outcome.step_scores),
+        prm_aggregate=outcome.prm_aggregate if outcome.prm_aggregate is not None else 0.0,
+        prm_scored=outcome.prm_scored)

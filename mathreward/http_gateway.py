@@ -15,8 +15,8 @@ Errors: 400 (malformed JSON, lengths differ, unknown spec, too many items), 404 
 500 (anything else); the body is `{"error": "..."}`.
 
 It runs on the stdlib `ThreadingHTTPServer` in a daemon thread (no extra dependency); each request
-is handed to the server's event loop with `run_coroutine_threadsafe`, where `compute_rewards`
-runs on the same verifier pool and PRM engine as ComputeReward.
+is handed to the server's event loop with `run_coroutine_threadsafe`, where the ComputeReward
+servicer's `compute_outcomes` runs it on the same verifier pool, PRM engine and limits.
 """
 
 from __future__ import annotations
@@ -34,13 +34,16 @@ from typing import Any
 
 from mathreward.adapters.openrlhf import items_from_queries, reward_result
 from mathreward.reward_spec import RewardSpec, SpecError, get_preset
-from mathreward.rewards import PrmUnavailableError, RewardItem, RewardOutcome, compute_rewards
+from mathreward.rewards import PrmUnavailableError, RewardItem, RewardOutcome
 from verifier.types import VerifyOptions
 
 log = logging.getLogger(__name__)
 
 PATH = "/get_reward"
-ComputeFn = Callable[[Sequence[RewardItem], RewardSpec, float], Awaitable[list[RewardOutcome]]]
+# (items, spec, options, absolute monotonic deadline) -> outcomes; the server passes
+# RewardServicer.compute_outcomes, so HTTP and gRPC share limits, queues and metrics.
+ComputeFn = Callable[[Sequence[RewardItem], RewardSpec, VerifyOptions, float],
+                     Awaitable[list[RewardOutcome]]]
 
 
 @dataclass(frozen=True)
@@ -62,9 +65,9 @@ def _status_for(exc: BaseException) -> HTTPStatus:
     """Domain error -> HTTP status (by class name, so this module needs no grpc imports)."""
     if isinstance(exc, _BadRequest | SpecError | ValueError):
         return HTTPStatus.BAD_REQUEST
-    if isinstance(exc, PrmUnavailableError):
-        return HTTPStatus.PRECONDITION_FAILED
     names = {cls.__name__ for cls in type(exc).__mro__}
+    if isinstance(exc, PrmUnavailableError) or "PrmRequired" in names:
+        return HTTPStatus.PRECONDITION_FAILED
     if names & {"Overloaded", "PrmQueueFull", "QueueFull"}:
         return HTTPStatus.TOO_MANY_REQUESTS
     if names & {"Unavailable", "Draining", "NotReady"}:
@@ -127,7 +130,8 @@ def _make_handler(config: GatewayConfig, compute: ComputeFn,
             try:
                 items, spec = parse_body(self.rfile.read(length), config)
                 future = asyncio.run_coroutine_threadsafe(
-                    compute(items, spec, time.monotonic() + config.timeout_s), loop)
+                    compute(items, spec, config.options, time.monotonic() + config.timeout_s),
+                    loop)
                 outcomes = future.result(timeout=config.timeout_s + 5)
             except Exception as exc:  # every failure is an HTTP answer; the server lives on
                 self._reply(_status_for(exc), {"error": str(exc) or type(exc).__name__})
@@ -145,15 +149,6 @@ class HttpGateway:
         self._compute = compute
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-
-    @classmethod
-    def for_pool(cls, config: GatewayConfig, pool: Any, engine: Any | None) -> HttpGateway:
-        """A gateway computing rewards with `compute_rewards` on this pool and PRM engine."""
-        async def compute(items: Sequence[RewardItem], spec: RewardSpec,
-                          deadline: float) -> list[RewardOutcome]:
-            return await compute_rewards(items, spec, config.options, pool, engine, deadline)
-
-        return cls(config, compute)
 
     @property
     def port(self) -> int:

@@ -87,10 +87,15 @@ class ServerHandle:
     state: ServingState
     metrics: ServiceMetrics
     metrics_httpd: Any = None  # prometheus_client's WSGI server, when metrics_port is set
+    http_gateway: Any = None  # OpenRLHF's POST /get_reward (http_gateway.py), when http_port is set
 
     @property
     def metrics_port(self) -> int | None:
         return None if self.metrics_httpd is None else self.metrics_httpd.server_port
+
+    @property
+    def http_port(self) -> int | None:
+        return None if self.http_gateway is None else self.http_gateway.port
 
     async def set_serving(self) -> None:
         for name in ("", SERVICE_NAME):
@@ -106,6 +111,8 @@ class ServerHandle:
         await self.drain()
         if drain_delay_s > 0:
             await asyncio.sleep(drain_delay_s)
+        if self.http_gateway is not None:
+            self.http_gateway.stop()
         await self.server.stop(grace_s)
         if self.metrics_httpd is not None:
             self.metrics_httpd.shutdown()
@@ -155,11 +162,26 @@ async def start_server(config: ServerConfig, pool: VerifierPool, engine: PrmEngi
                                                            config.metrics_host)
     if engine is not None and not engine.ready:
         await engine.start()  # load + warm up on the engine's inference thread
+    if config.http_port is not None:
+        handle.http_gateway = _start_http_gateway(config, pool, engine, metrics, state)
     await handle.set_serving()
     log.info("serving", extra={"port": port, "metrics_port": handle.metrics_port,
                                "prm": engine is not None, "workers": config.pool.workers,
                                "tls": config.tls is not None, "auth": bool(config.auth_token)})
     return handle
+
+
+def _start_http_gateway(config: ServerConfig, pool: VerifierPool, engine: PrmEngine | None,
+                        metrics: ServiceMetrics, state: ServingState) -> Any:
+    """OpenRLHF's HTTP endpoint, computing through a servicer that shares this server's state."""
+    from mathreward.http_gateway import GatewayConfig, HttpGateway
+
+    servicer = RewardServicer(config, pool, engine, metrics, state)
+    gateway = HttpGateway(GatewayConfig(host=config.host, port=config.http_port or 0,
+                                        max_items=config.limits.max_items_per_request),
+                          servicer.compute_outcomes)
+    gateway.start()
+    return gateway
 
 
 def _build_engine(config: ServerConfig) -> PrmEngine | None:

@@ -27,6 +27,7 @@ from mathreward.errors import (
     NotConfigured,
     NotReady,
     PrmQueueFull,
+    PrmRequired,
     QueueFull,
     ServiceError,
     TooManyItems,
@@ -35,6 +36,9 @@ from mathreward.errors import (
     status_of,
 )
 from mathreward.metrics import ServiceMetrics
+from mathreward.reward_spec import RewardSpec
+from mathreward.rewards import PrmPart, RewardItem, RewardOutcome, RewardParts, compute_rewards
+from mathreward.rewards import outcome_for as reward_outcome_for
 from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
 
 if TYPE_CHECKING:
@@ -233,4 +237,65 @@ class RewardServicer(reward_pb2_grpc.RewardServiceServicer):
     async def ComputeReward(self, request: pb.ComputeRewardRequest,
                             context: grpc.aio.ServicerContext) -> pb.ComputeRewardResponse:
         async with self._rpc(context, "ComputeReward", len(request.items)):
-            raise NotConfigured("ComputeReward is not available on this server yet")
+            spec = convert.reward_spec_from_pb(request.spec)
+            options = convert.options_from_pb(request.options)
+            items = [convert.reward_item_from_pb(m) for m in request.items]
+            outcomes = await self.compute_outcomes(items, spec, options, self._deadline(context))
+            return pb.ComputeRewardResponse(
+                results=[convert.reward_outcome_to_pb(o) for o in outcomes])
+
+    async def compute_outcomes(self, items: Sequence[RewardItem], spec: RewardSpec,
+                               options: VerifyOptions, deadline: float | None
+                               ) -> list[RewardOutcome]:
+        """ComputeReward's work (also the HTTP gateway's): limits, then `compute_rewards`.
+
+        A spec that needs the PRM on a server without one is PrmRequired (FAILED_PRECONDITION),
+        before any work; a text over the byte limit is that item's RESOURCE_LIMIT verdict (its
+        PRM term 0); a full verifier or PRM queue is RESOURCE_EXHAUSTED.
+        """
+        if self._state.draining:
+            raise Draining("server is shutting down; retry on another replica")
+        engine = None
+        if spec.needs_prm:
+            if self._engine is None:
+                raise PrmRequired(f"reward spec {spec.label!r} needs the PRM, but this server "
+                                  "runs without one; use an ORM-only spec such as 'orm'",
+                                  spec=spec.label)
+            engine = self._require_engine()  # NotReady while loading
+        outcomes: list[RewardOutcome | None] = [None] * len(items)
+        work: list[int] = []
+        for index, item in enumerate(items):
+            reason = self._too_long((item.response, item.gold, item.problem, *item.steps))
+            if reason is None:
+                work.append(index)
+                continue
+            prm = PrmPart(reason="not scored: text too long") if spec.needs_prm else None
+            parts = RewardParts(result=Result(Verdict.RESOURCE_LIMIT, reason), prm=prm)
+            outcomes[index] = reward_outcome_for(spec, item.id, parts)
+            self._metrics.items.labels(verdict=Verdict.RESOURCE_LIMIT.value).inc()
+        queued = self._pool.pending_items
+        if work and queued + len(work) > self._limits.max_queued_items:
+            raise QueueFull(f"{queued} items queued; {len(work)} more would pass the limit "
+                            f"of {self._limits.max_queued_items}; retry with backoff",
+                            limit=self._limits.max_queued_items, queued=queued)
+        computed = await self._compute_or_map(engine, [items[i] for i in work], spec, options,
+                                              deadline) if work else []
+        for index, outcome in zip(work, computed, strict=True):
+            outcomes[index] = outcome
+        return outcomes  # type: ignore[return-value]  # every slot is filled above
+
+    async def _compute_or_map(self, engine: PrmEngine | None, items: list[RewardItem],
+                              spec: RewardSpec, options: VerifyOptions,
+                              deadline: float | None) -> list[RewardOutcome]:
+        """`compute_rewards`, with the engine's queue-full turned into PrmQueueFull."""
+        try:
+            return await compute_rewards(items, spec, options, self._pool, engine, deadline,
+                                         step_separator=self._step_separator)
+        except Exception as exc:
+            if engine is not None:
+                from prm.engine import PrmQueueFull as EngineQueueFull  # engine => prm present
+
+                if isinstance(exc, EngineQueueFull):
+                    raise PrmQueueFull(f"the PRM queue is full ({exc}); retry with backoff",
+                                       queued=engine.pending_items) from None
+            raise
