@@ -20,6 +20,7 @@ import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, InvalidStateError
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from pebble import ProcessExpired, ProcessPool
@@ -52,7 +53,17 @@ class _State(enum.Enum):
 class Job:
     """One unique (response, gold, options) to grade; `future` resolves to its `Result`."""
 
-    __slots__ = ("response", "gold", "options", "extracted", "future", "state", "task", "graded")
+    __slots__ = (
+        "response",
+        "gold",
+        "options",
+        "extracted",
+        "future",
+        "state",
+        "task",
+        "graded",
+        "attempts",
+    )
 
     def __init__(self, response: str, gold: str, options: VerifyOptions, extracted: str | None):
         self.response = response
@@ -63,6 +74,7 @@ class Job:
         self.state = _State.QUEUED
         self.task: Future | None = None  # the pebble future while RUNNING
         self.graded = False  # True when a worker produced the result (cacheable, unlike a kill)
+        self.attempts = 0  # re-runs after the whole pebble pool broke under it
 
 
 class Dispatcher:
@@ -72,6 +84,7 @@ class Dispatcher:
         self._config = config
         self._on_restart = on_restart
         self._pool: ProcessPool | None = None
+        self._context = multiprocessing.get_context(config.mp_context)
         self._lock = threading.Lock()
         self._queue: deque[Job] = deque()
         self._queued = 0  # live (not dropped) jobs in the deque
@@ -91,14 +104,28 @@ class Dispatcher:
             # Effective only if this process has not started its forkserver yet; then every
             # worker (and every replacement of a killed one) is forked with sympy imported.
             context.set_forkserver_preload([worker.__name__])
-        self._pool = ProcessPool(
+        self._context = context
+        self._pool = self._new_pool()
+        self._wait_warm(warm_timeout_s)
+
+    def _new_pool(self) -> ProcessPool:
+        return ProcessPool(
             max_workers=self._config.workers,
             max_tasks=self._config.max_tasks_per_child,
             initializer=worker.init_worker,
             initargs=(self._config.memory_limit_mb,),
-            context=context,
+            context=self._context,
         )
-        self._wait_warm(warm_timeout_s)
+
+    def _replace_pool(self, broken: ProcessPool) -> None:
+        """pebble gives up on the whole pool when a worker dies while no task is running (e.g.
+        an idle worker killed by the OOM killer); start a fresh pool instead of failing."""
+        with self._lock:
+            if self._closed or self._pool is not broken:
+                return  # closed, or another thread already replaced it
+            self._pool = self._new_pool()
+        self._on_restart("crash")
+        threading.Thread(target=_dispose, args=(broken,), daemon=True).start()
 
     def _wait_warm(self, timeout_s: float) -> None:
         """Block until every worker has run its initializer and answered a probe."""
@@ -126,6 +153,10 @@ class Dispatcher:
             self._pool.stop()
             self._pool.join()
             self._pool = None
+
+    def ensure_open(self) -> None:
+        if self._closed or self._pool is None:
+            raise PoolClosedError("verifier pool is not running")
 
     @property
     def pending(self) -> int:
@@ -158,19 +189,25 @@ class Dispatcher:
             self._schedule(job)
 
     def _schedule(self, job: Job) -> None:
-        assert self._pool is not None
-        try:
-            job.task = self._pool.schedule(
-                worker.grade,
-                (job.response, job.gold, job.options),
-                timeout=self._config.item_timeout_s,
-            )
-        except RuntimeError as exc:  # pebble: pool stopped or broken
-            with self._lock:
-                self._running -= 1
-            _settle(job.future, exc=PoolClosedError(str(exc)))
+        for _attempt in range(2):
+            pool = self._pool
+            if pool is None:
+                break
+            try:
+                task = pool.schedule(
+                    worker.grade,
+                    (job.response, job.gold, job.options),
+                    timeout=self._config.item_timeout_s,
+                )
+            except RuntimeError:  # pebble: this pool is broken (or we are closing)
+                self._replace_pool(pool)
+                continue
+            job.task = task
+            task.add_done_callback(lambda task, job=job: self._on_task_done(job, task))
             return
-        job.task.add_done_callback(lambda task, job=job: self._on_task_done(job, task))
+        with self._lock:
+            self._running -= 1
+        _settle(job.future, exc=PoolClosedError("verifier pool is not running"))
 
     def _on_job_resolved(self, job: Job) -> None:
         """The request side resolved or cancelled the job; free what a cancelled job holds."""
@@ -188,9 +225,19 @@ class Dispatcher:
 
     def _on_task_done(self, job: Job, task: Future) -> None:
         """pebble thread: turn the task's outcome into a Result, then feed the next job."""
+        broken = not task.cancelled() and isinstance(task.exception(), BrokenProcessPool)
         with self._lock:
             self._running -= 1
-        if not task.cancelled():
+            retry = broken and job.attempts < 2 and not self._closed
+            if retry:  # the pool broke under this job, not because of it: run it again
+                job.attempts += 1
+                job.state = _State.QUEUED
+                self._queue.appendleft(job)
+                self._queued += 1
+            pool = self._pool
+        if broken and pool is not None:
+            self._replace_pool(pool)
+        if not retry and not task.cancelled():
             _settle(job.future, result=self._outcome(job, task))
         self._pump()
 
@@ -227,6 +274,15 @@ class Dispatcher:
                 self._tasks_by_pid.popitem(last=False)
         if count >= limit:
             self._on_restart("recycle")
+
+
+def _dispose(pool: ProcessPool) -> None:
+    """Stop a broken pebble pool (its manager threads and any worker still alive)."""
+    try:
+        pool.stop()
+        pool.join()
+    except Exception:  # it is already broken; nothing more to free
+        pass
 
 
 def _settle(future: Future, result: Result | None = None, exc: BaseException | None = None) -> None:

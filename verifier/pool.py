@@ -202,6 +202,7 @@ class VerifierPool:
 
     def _plan(self, items: Sequence[VerifyItem], options: VerifyOptions) -> _Batch:
         """Key every item; answer cache hits; one group (one job) per remaining unique key."""
+        self._dispatcher.ensure_open()
         batch = _Batch(len(items))
         by_key: dict[Hashable, _Group | Result] = {}
         for index, item in enumerate(items):

@@ -61,6 +61,10 @@ def grade(response: str, gold: str, options: VerifyOptions) -> tuple[Result, int
         result = Result(Verdict.RESOURCE_LIMIT, reason="recursion limit exceeded")
     except Exception as exc:  # a grader bug must cost one item, never the batch
         result = Result(Verdict.UNPARSEABLE, reason=f"grader error: {type(exc).__name__}")
+    if result.verdict is Verdict.UNPARSEABLE and result.reason.endswith("MemoryError"):
+        # verify() reports unexpected exceptions as UNPARSEABLE; running out of memory is the
+        # worker's cap at work, so it is a resource verdict.
+        result = Result(Verdict.RESOURCE_LIMIT, "worker memory limit exceeded", result.extracted)
     elapsed = time.perf_counter() - start
     return (
         Result(result.verdict, result.reason, result.extracted, elapsed_s=elapsed),

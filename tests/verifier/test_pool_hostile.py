@@ -1,0 +1,160 @@
+"""The pool against hostile and pathological input, with real worker processes and real inputs.
+
+Run: .venv/bin/pytest tests/verifier/test_pool_hostile.py -q
+
+A hung item is killed at its budget while the rest of its batch finishes; a killed worker is
+replaced and loses no other item; the memory cap gives RESOURCE_LIMIT; the hostile rows of the
+answer table are never CORRECT and each is answered within the budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from verifier.pool import PoolConfig, VerifierPool
+from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
+
+OPTIONS = VerifyOptions()
+TABLE = Path(__file__).resolve().parents[1] / "data" / "answer_table.jsonl"
+# Real inputs that keep sympy busy for seconds (proving two big expressions different); neither
+# is refused by the pre-checks, so only the wall-clock budget stops them.
+SLOW = VerifyItem("slow", r"\boxed{(x+y+z)^{50}-(x-y+z)^{50}}", r"(x+y+z)^{50}-(x-y-z)^{50}")
+SLOW_2 = VerifyItem("slow2", r"\boxed{\sqrt{2}^{9999}+\sqrt{3}^{9999}}", r"\sqrt{5}^{9999}")
+FAST = [
+    VerifyItem(f"f{i}", f"The answer is \\boxed{{\\frac{{{i}}}{{2}}}}", f"{i / 2}")
+    for i in range(10)
+]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.restarts: list[str] = []
+        self.results: list[tuple[Result, bool]] = []
+
+    def on_result(self, result: Result, cached: bool) -> None:
+        self.results.append((result, cached))
+
+    def on_worker_restart(self, reason: str) -> None:
+        self.restarts.append(reason)
+
+
+def _worker_pids() -> set[int]:
+    return {p.pid for p in multiprocessing.active_children() if p.name == "pebble_pool_worker"}
+
+
+def _vm_size_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmSize")
+
+
+def test_hung_item_is_killed_at_its_budget_while_the_batch_finishes():
+    budget = 1.0
+    recorder = Recorder()
+    with VerifierPool(PoolConfig(workers=2, item_timeout_s=budget), observer=recorder) as pool:
+
+        async def main() -> dict[int, tuple[float, Result]]:
+            start = time.monotonic()
+            arrivals = {}
+            async for index, result in pool.averify_stream([SLOW, *FAST], OPTIONS):
+                arrivals[index] = (time.monotonic() - start, result)
+            return arrivals
+
+        arrivals = asyncio.run(main())
+        slow_at, slow = arrivals[0]
+        assert slow.verdict is Verdict.TIMEOUT
+        assert "budget" in slow.reason
+        assert budget <= slow_at < budget + 1.5  # killed at its budget, not when sympy is done
+        fast_done = max(at for index, (at, _r) in arrivals.items() if index > 0)
+        assert fast_done < 0.6 * budget  # the other items did not wait for it
+        assert all(result.correct for index, (_at, result) in arrivals.items() if index > 0)
+        assert recorder.restarts == ["timeout"]
+
+        # The killed worker was replaced: two more slow items are again each cut at the budget,
+        # in parallel on two live workers, and the pool answers a normal batch afterwards.
+        start = time.monotonic()
+        results = pool.verify_many([SLOW, SLOW_2], OPTIONS)
+        assert [r.verdict for r in results] == [Verdict.TIMEOUT, Verdict.TIMEOUT]
+        assert time.monotonic() - start < 2 * budget + 1.0
+        assert all(r.correct for r in pool.verify_many(FAST, OPTIONS))
+        assert recorder.restarts == ["timeout"] * 3
+
+
+def test_memory_cap_gives_resource_limit_and_the_worker_serves_on():
+    """Cap the address space a few MB above a warm worker's: sympy's expansion hits it."""
+    with VerifierPool(PoolConfig(workers=1, memory_limit_mb=0)):
+        baseline = max(_vm_size_mb(pid) for pid in _worker_pids())
+    cap = math.ceil(baseline) + 4
+    recorder = Recorder()
+    config = PoolConfig(workers=1, item_timeout_s=20.0, memory_limit_mb=cap, cache_size=0)
+    with VerifierPool(config, observer=recorder) as pool:
+        results = pool.verify_many([SLOW, FAST[2], FAST[4]], OPTIONS)
+        assert results[0].verdict is Verdict.RESOURCE_LIMIT, results[0]
+        assert "memory" in results[0].reason
+        assert results[1].correct and results[2].correct
+        assert pool.verify_many(FAST[:3], OPTIONS)[1].correct
+    assert recorder.restarts == []  # a MemoryError unwinds; the worker itself is fine
+
+
+def test_killed_workers_lose_no_other_item_and_the_pool_recovers():
+    recorder = Recorder()
+    config = PoolConfig(workers=2, item_timeout_s=30.0, cache_size=0)
+    with VerifierPool(config, observer=recorder) as pool:
+        workers = _worker_pids()
+        assert len(workers) == 2
+        outcome: list[list[Result]] = []
+        batch = [SLOW, SLOW_2, *FAST]
+        thread = threading.Thread(target=lambda: outcome.append(pool.verify_many(batch, OPTIONS)))
+        thread.start()
+        time.sleep(1.0)  # both workers are deep inside sympy on the two slow items
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)  # as the kernel's OOM killer would
+        thread.join(timeout=20)
+        assert not thread.is_alive()
+        results = outcome[0]
+        assert [r.verdict for r in results[:2]] == [Verdict.RESOURCE_LIMIT] * 2
+        assert all("worker died" in r.reason for r in results[:2])
+        assert all(r.correct for r in results[2:])  # queued behind them, graded by new workers
+        assert sorted(recorder.restarts) == ["memory", "memory"]
+
+        # An idle worker dying makes pebble give up on its whole pool; ours starts a new one.
+        os.kill(next(iter(_worker_pids())), signal.SIGKILL)
+        time.sleep(0.5)
+        assert all(r.correct for r in pool.verify_many(FAST, OPTIONS))
+        assert recorder.restarts[-1] == "crash"
+
+
+@pytest.mark.skipif(not TABLE.exists(), reason="answer table not written yet")
+def test_hostile_rows_of_the_answer_table():
+    rows = [json.loads(line) for line in TABLE.read_text(encoding="utf-8").splitlines() if line]
+    hostile = [r for r in rows if r["kind"] == "hostile"]
+    assert hostile
+    items = [VerifyItem(str(i), r["response"], r["gold"]) for i, r in enumerate(hostile)]
+    budget = 1.0
+    config = PoolConfig(workers=2, item_timeout_s=budget, cache_size=0)
+    with VerifierPool(config) as pool:
+        start = time.monotonic()
+        results = pool.verify_many(items, OPTIONS)
+        took = time.monotonic() - start
+        assert len(results) == len(items)
+        for row, result in zip(hostile, results, strict=True):
+            assert not result.correct, (row["note"], result)
+            assert result.reason
+            assert result.elapsed_s <= budget + 0.05, (row["note"], result)
+        # Nothing waited on anything else: the batch takes no more than its items' budgets.
+        assert took < math.ceil(len(items) / 2) * budget + 2.0
+        # Order: the hostile batch in reverse gives the same verdicts, reversed.
+        again = pool.verify_many(items[::-1], OPTIONS)
+        assert [r.verdict for r in again] == [r.verdict for r in results][::-1]
