@@ -2,6 +2,8 @@
 
     custom_reward_function.path=<site-packages>/mathreward/adapters/verl.py
     custom_reward_function.name=compute_score          # or compute_score_async (reward loop)
+                                                       # or compute_score_batch with
+                                                       # reward_model.reward_manager=batch
     +custom_reward_function.reward_kwargs.address=host:50051
     +custom_reward_function.reward_kwargs.spec=orm
 
@@ -14,14 +16,19 @@ ignored). It returns a float or a dict with "score"; the other keys of a dict be
 `reward_extra_info` columns, so every call returns the same keys: score, acc, verdict, pred,
 prm_aggregate.
 
-veRL calls per sample, but from many executor threads (sync) or as concurrent coroutines (async
-reward loop): calls arriving within `max_wait_ms` are coalesced into one ComputeReward request by
-the adapter's micro-batcher. A failed call never raises: score = 0.0, verdict "error", logged.
+`compute_score_batch(data_sources, solution_strs, ground_truths, extra_infos)` serves veRL's
+`batch` reward manager: one ComputeReward request per call, one dict per sample.
+
+Otherwise veRL calls per sample, from many executor threads (sync) or as concurrent coroutines
+(async reward loop): calls arriving within `max_wait_ms` are coalesced into one ComputeReward
+request by the adapter's micro-batcher. A failed call never raises: score = 0.0, verdict
+"error", and a logged warning.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from mathreward.adapters import config_from_env
@@ -90,3 +97,18 @@ async def compute_score_async(data_source: str, solution_str: str, ground_truth:
     except Exception as exc:
         return _fallback(exc)
     return _as_dict(outcome)
+
+
+def compute_score_batch(data_sources: Sequence[str], solution_strs: Sequence[str],
+                        ground_truths: Sequence[Any], extra_infos: Sequence[Any] | None = None,
+                        *, address: str | None = None, spec: str | None = None,
+                        **kwargs: Any) -> list[dict[str, Any]]:
+    """veRL's `batch` reward manager contract: lists in, one dict per sample out (one RPC)."""
+    infos = list(extra_infos) if extra_infos is not None else [None] * len(solution_strs)
+    try:
+        items = [_item(s, g, i) for s, g, i in zip(solution_strs, ground_truths, infos,
+                                                    strict=True)]
+        outcomes = _rewarder(address, spec).compute(items)
+    except Exception as exc:
+        return [_fallback(exc) for _ in solution_strs]
+    return [_as_dict(o) for o in outcomes]

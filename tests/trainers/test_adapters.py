@@ -162,9 +162,21 @@ def test_verl_async_variant_is_coalesced(server):
     assert [r["acc"] for r in results] == [i == 3 for i in range(8)]
 
 
+def test_verl_batch_manager_contract(server):
+    out = verl_adapter.compute_score_batch(
+        data_sources=["a", "b", "c"], solution_strs=["\\boxed{1}", "\\boxed{2}", "none"],
+        ground_truths=["1", "3", "1"], extra_infos=[{"index": 0}, None, {"index": 2}],
+        address=server.address, spec="orm_format_penalty")
+    assert [r["score"] for r in out] == [1.0, 0.0, -1.0]
+    assert [r["verdict"] for r in out] == ["correct", "incorrect", "no_answer"]
+
+
 def test_verl_server_down_returns_fallback(closed_address):
     result = verl_adapter.compute_score("d", "\\boxed{1}", "1", address=closed_address)
     assert result["score"] == 0.0 and result["verdict"] == "error"
+    batch = verl_adapter.compute_score_batch(["d"] * 2, ["\\boxed{1}"] * 2, ["1"] * 2,
+                                             address=closed_address)
+    assert [r["score"] for r in batch] == [0.0, 0.0]
 
 
 # -- OpenRLHF -----------------------------------------------------------------------------------
