@@ -1,0 +1,96 @@
+"""Draining and graceful shutdown: in-process drain, and SIGTERM to a real `mathreward serve`.
+
+    .venv/bin/pytest tests/service/test_shutdown.py -q
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import grpc
+import pytest
+
+from mathreward.client import RetryPolicy, SyncRewardClient
+from mathreward.errors import RewardRpcError
+from verifier.types import Verdict, VerifyItem
+
+FAST = VerifyItem("fast", r"\boxed{12}", "12")
+
+
+def test_drain_health_not_serving_and_new_rpcs_unavailable(make_server) -> None:
+    srv = make_server()
+    retry = RetryPolicy(max_attempts=3, initial_backoff_s=0.01, max_backoff_s=0.02)
+    with SyncRewardClient(srv.address, retry=retry) as client:
+        assert client.health() == "SERVING"
+        srv.drain()
+        assert client.health() == "NOT_SERVING"
+        assert client.health("mathreward.v1.RewardService") == "NOT_SERVING"
+        with pytest.raises(RewardRpcError) as err:
+            client.verify_answers([FAST])
+    assert (err.value.code, err.value.reason) == (grpc.StatusCode.UNAVAILABLE, "DRAINING")
+    assert err.value.attempts == 3  # UNAVAILABLE is retried, then reported
+
+
+def _start_serve(extra: list[str]
+                 ) -> tuple[subprocess.Popen, int, queue.Queue, threading.Thread]:
+    """A real `mathreward serve` on a free port: (process, port, log lines, log reader)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", MATHREWARD_TOKEN="")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mathreward", "serve", "--host", "127.0.0.1", "--port", "0",
+         "--metrics-port", "-1", "--no-prm", "--log-format", "json", *extra],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    lines: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr],
+                              daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            entry = json.loads(lines.get(timeout=1))
+        except queue.Empty:
+            continue
+        if entry["msg"] == "serving":
+            return proc, entry["port"], lines, reader
+    proc.kill()
+    raise AssertionError("mathreward serve did not start within 60 s")
+
+
+def test_sigterm_finishes_inflight_rpc_and_exits_0(slow_item) -> None:
+    proc, port, lines, reader = _start_serve(["--workers", "1", "--item-timeout", "3",
+                                      "--grace-period", "20"])
+    address = f"127.0.0.1:{port}"
+    try:
+        with SyncRewardClient(address, timeout_s=30) as client:
+            inflight: list[object] = []
+            call = threading.Thread(
+                target=lambda: inflight.extend(client.verify_answers([slow_item, FAST])))
+            call.start()
+            time.sleep(1.0)  # the slow item is now running in the worker (3 s budget)
+            proc.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+            with SyncRewardClient(address, retry=RetryPolicy(max_attempts=1),
+                                  timeout_s=5) as late:
+                with pytest.raises(RewardRpcError) as err:
+                    late.verify_answers([FAST])
+            assert err.value.code == grpc.StatusCode.UNAVAILABLE  # new RPCs are refused
+            call.join(timeout=30)
+        assert proc.wait(timeout=30) == 0
+        reader.join(timeout=10)  # every log line read
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # The in-flight RPC completed normally: the slow item used its budget, the fast one passed.
+    assert [r.verdict for r in inflight] == [Verdict.TIMEOUT, Verdict.CORRECT]
+    entries = [json.loads(line) for line in list(lines.queue)]  # every log line is JSON
+    messages = [e["msg"] for e in entries]
+    finished = [i for i, e in enumerate(entries) if e["msg"] == "rpc" and e["code"] == "OK"
+                and e["method"].endswith("/VerifyAnswers") and e["request_id"] != "-"]
+    # order of events: SIGTERM -> draining -> the in-flight RPC ends OK -> stopped
+    assert messages.index("draining") < finished[0] < messages.index("stopped")
