@@ -140,7 +140,8 @@ async def _stream(
 def _grade_on_server(good: list[_Line], config: VerifyCommandConfig, writer: _OrderedWriter):
     from mathreward.client import SyncRewardClient  # grpc only on this path
 
-    with SyncRewardClient(config.server) as client:
+    # No call deadline: the server answers every item within its per-item budget anyway.
+    with SyncRewardClient(config.server, timeout_s=None) as client:
         for start in range(0, len(good), _SERVER_CHUNK):
             chunk = good[start : start + _SERVER_CHUNK]
             results = client.verify_answers([line.item for line in chunk], config.options)
