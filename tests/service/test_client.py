@@ -1,0 +1,56 @@
+"""Client behaviour: round-robin over several servers, retries that land elsewhere, targets.
+
+    .venv/bin/pytest tests/service/test_client.py -q
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mathreward.client import RetryPolicy, SyncRewardClient, resolve_target
+from verifier.types import Verdict, VerifyItem
+
+ITEM = [VerifyItem("a", r"\boxed{3}", "3")]
+
+
+def handled(srv, code: str) -> float:
+    labels = {"grpc_service": "mathreward.v1.RewardService", "grpc_method": "VerifyAnswers",
+              "grpc_type": "unary", "grpc_code": code}
+    return srv.metrics.registry.get_sample_value("grpc_server_handled_total", labels) or 0.0
+
+
+def test_resolve_target() -> None:
+    assert resolve_target("localhost:50051") == "localhost:50051"
+    assert resolve_target("dns:///reward.svc:50051") == "dns:///reward.svc:50051"
+    assert resolve_target(["10.0.0.1:1", "10.0.0.2:2"]) == "ipv4:10.0.0.1:1,10.0.0.2:2"
+    assert resolve_target(["[::1]:1", "[::2]:2"]) == "ipv6:[::1]:1,[::2]:2"
+    with pytest.raises(ValueError, match="dns:///"):
+        resolve_target(["a.example:1", "b.example:2"])
+
+
+def test_round_robin_over_two_servers(make_server) -> None:
+    one, two = make_server(), make_server()
+    with SyncRewardClient([one.address, two.address]) as client:
+        for _ in range(10):
+            assert client.verify_answers(ITEM)[0].verdict is Verdict.CORRECT
+    # round_robin alternates per call once both subchannels are ready
+    assert handled(one, "OK") >= 2 and handled(two, "OK") >= 2
+    assert handled(one, "OK") + handled(two, "OK") == 10
+
+
+def test_dns_target(make_server) -> None:
+    srv = make_server()
+    port = srv.address.rsplit(":", 1)[1]
+    with SyncRewardClient(f"dns:///localhost:{port}") as client:
+        assert client.verify_answers(ITEM)[0].verdict is Verdict.CORRECT
+
+
+def test_retry_moves_off_a_draining_server(make_server) -> None:
+    healthy, draining = make_server(), make_server()
+    draining.drain()
+    retry = RetryPolicy(max_attempts=5, initial_backoff_s=0.005, max_backoff_s=0.01)
+    with SyncRewardClient([healthy.address, draining.address], retry=retry) as client:
+        for _ in range(8):  # none fails: a DRAINING answer is retried on the next address
+            assert client.verify_answers(ITEM)[0].verdict is Verdict.CORRECT
+    assert handled(healthy, "OK") == 8
+    assert handled(draining, "UNAVAILABLE") >= 1  # it was asked, and said no

@@ -1,0 +1,117 @@
+"""Prometheus metrics scraped over HTTP from the shared server, checked by exact differences.
+
+    .venv/bin/pytest tests/service/test_metrics.py -q
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import urllib.request
+
+import grpc
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from mathreward.client import RetryPolicy, RewardClient
+from mathreward.errors import RewardRpcError
+from verifier.types import Verdict, VerifyItem
+
+Sample = tuple[str, frozenset[tuple[str, str]]]
+RPC = {"grpc_service": "mathreward.v1.RewardService", "grpc_type": "unary"}
+
+
+def scrape(port: int) -> dict[Sample, float]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return {(s.name, frozenset(s.labels.items())): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def value(samples: dict[Sample, float], name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def delta(before: dict, after: dict, name: str, **labels: str) -> float:
+    return value(after, name, **labels) - value(before, name, **labels)
+
+
+def _unique_items() -> list[VerifyItem]:
+    """Two correct, one incorrect, one without answer; fresh numbers, so no cache hits."""
+    a, b, c = (random.randrange(10**12, 10**13) for _ in range(3))
+    return [VerifyItem("c1", rf"\boxed{{{a}}}", str(a)),
+            VerifyItem("c2", rf"\boxed{{{b}}}", str(b)),
+            VerifyItem("i", rf"\boxed{{{c}}}", str(c + 1)),
+            VerifyItem("n", f"about {c}", str(c))]
+
+
+def test_request_metrics_add_up(server, client) -> None:
+    port = server.handle.metrics_port
+    before = scrape(port)
+    results = client.verify_answers(_unique_items())
+    assert [r.verdict for r in results] == [Verdict.CORRECT, Verdict.CORRECT, Verdict.INCORRECT,
+                                            Verdict.NO_ANSWER]
+    after = scrape(port)
+    method = {**RPC, "grpc_method": "VerifyAnswers"}
+    assert delta(before, after, "grpc_server_started_total", **method) == 1
+    assert delta(before, after, "grpc_server_handled_total", **method, grpc_code="OK") == 1
+    assert delta(before, after, "grpc_server_handling_seconds_count", **method,
+                 grpc_code="OK") == 1
+    assert delta(before, after, "mathreward_items_total", verdict="correct") == 2
+    assert delta(before, after, "mathreward_items_total", verdict="incorrect") == 1
+    assert delta(before, after, "mathreward_items_total", verdict="no_answer") == 1
+    assert delta(before, after, "mathreward_item_seconds_count") == 4  # all graded in workers
+    assert delta(before, after, "mathreward_batch_size_count", method="VerifyAnswers") == 1
+    assert delta(before, after, "mathreward_batch_size_sum", method="VerifyAnswers") == 4
+    assert value(after, "mathreward_inflight_items", method="VerifyAnswers") == 0
+    assert value(after, "mathreward_queue_depth", queue="verifier") == 0
+    client.verify_answers(_unique_items()[:1] * 3)  # the same item three times: graded once
+    again = scrape(port)
+    assert delta(after, again, "mathreward_item_seconds_count") == 1
+    assert delta(after, again, "mathreward_item_cache_hits_total") == 2
+
+
+def test_rejection_metrics(server, client) -> None:
+    port = server.handle.metrics_port
+    before = scrape(port)
+    with pytest.raises(RewardRpcError):
+        client.verify_answers([VerifyItem("x", "1", "1")], {"rel_tol": -1.0})
+    after = scrape(port)
+    method = {**RPC, "grpc_method": "VerifyAnswers"}
+    assert delta(before, after, "mathreward_rejections_total", reason="INVALID_OPTIONS") == 1
+    assert delta(before, after, "grpc_server_handled_total", **method,
+                 grpc_code="INVALID_ARGUMENT") == 1
+    assert delta(before, after, "grpc_server_handled_total", **method, grpc_code="OK") == 0
+
+
+def test_inflight_queue_and_worker_restart_metrics(server, slow_item) -> None:
+    port = server.handle.metrics_port
+    before = scrape(port)
+
+    async def main() -> tuple[dict, list]:
+        async with RewardClient(server.address, retry=RetryPolicy(max_attempts=1)) as client:
+            call = asyncio.create_task(client.verify_answers([slow_item]))
+            await asyncio.sleep(0.7)  # the slow item is in a worker now (2 s budget)
+            during = await asyncio.to_thread(scrape, port)
+            return during, await call
+
+    during, results = asyncio.run(main())
+    assert results[0].verdict is Verdict.TIMEOUT
+    assert value(during, "mathreward_inflight_items", method="VerifyAnswers") == 1
+    assert value(during, "mathreward_queue_depth", queue="verifier") == 1
+    deadline = time.monotonic() + 10  # the worker is replaced in the background
+    while time.monotonic() < deadline:
+        after = scrape(port)
+        if delta(before, after, "mathreward_worker_restarts_total", reason="timeout") >= 1:
+            break
+        time.sleep(0.2)
+    assert delta(before, after, "mathreward_worker_restarts_total", reason="timeout") == 1
+    assert delta(before, after, "mathreward_items_total", verdict="timeout") == 1
+
+
+def test_build_info_is_exported(server) -> None:
+    samples = scrape(server.handle.metrics_port)
+    info = [labels for (name, labels), v in samples.items()
+            if name == "mathreward_build_info" and v == 1]
+    assert len(info) == 1 and dict(info[0])["version"] and dict(info[0])["grpc"] == grpc.__version__
