@@ -1,0 +1,112 @@
+"""Closed-loop gRPC load at fixed concurrency: C callers, each sending its next request as soon as
+the previous one is answered, for a fixed duration.
+
+    stats = asyncio.run(run_closed_loop("127.0.0.1:50051", "verify", batch_size=64,
+                                        concurrency=4, duration_s=5.0))
+
+Every request carries fresh GRPO groups (a new payload seed per request), so the server's result
+cache only helps within a request, as it would across a real training step's distinct prompts.
+Requests are built on the driver's event loop just before they are sent; building one costs a few
+percent of grading it, which this 2-core machine's shared CPU does feel (see README, load).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+
+from bench import payloads
+from mathreward._pb import reward_pb2, reward_pb2_grpc
+
+METHODS = ("verify", "compute_reward", "score_steps")
+CHANNEL_OPTIONS = [("grpc.max_send_message_length", 64 << 20),
+                   ("grpc.max_receive_message_length", 64 << 20)]
+
+
+@dataclass
+class RunStats:
+    """What one closed-loop run measured (latencies in seconds, one per successful RPC)."""
+
+    method: str
+    batch_size: int
+    concurrency: int
+    wall_s: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    items: int = 0
+    timeouts: int = 0  # items answered with verdict TIMEOUT
+    errors: Counter[str] = field(default_factory=Counter)  # RPC status code name -> count
+
+    @property
+    def rpcs(self) -> int:
+        return len(self.latencies)
+
+
+def request_factory(method: str, batch_size: int, seed: int, think_chars: int,
+                    hostile_share: float) -> Iterator[Any]:
+    """Endless fresh requests of `batch_size` items (groups of 16, or one smaller group)."""
+    group = min(16, batch_size)
+    build: Callable[..., Any] = {
+        "verify": payloads.verify_request,
+        "compute_reward": payloads.compute_reward_request,
+        "score_steps": payloads.score_steps_request,
+    }[method]
+    for n in itertools.count():
+        samples = payloads.make_samples(-(-batch_size // group), group, seed * 1_000_003 + n,
+                                        think_chars, hostile_share)[:batch_size]
+        yield build(samples)
+
+
+def _call(stub: reward_pb2_grpc.RewardServiceStub, method: str) -> Any:
+    return {"verify": stub.VerifyAnswers, "compute_reward": stub.ComputeReward,
+            "score_steps": stub.ScoreSteps}[method]
+
+
+def count_timeouts(reply: Any) -> int:
+    return sum(getattr(r, "verdict", 0) == reward_pb2.VERDICT_TIMEOUT for r in reply.results)
+
+
+async def _caller(call: Any, requests: Iterator[Any], stop_at: float, stats: RunStats,
+                  timeout_s: float, on_done: Callable[[int], None] | None) -> None:
+    while time.monotonic() < stop_at:
+        request = next(requests)
+        started = time.perf_counter()
+        try:
+            reply = await call(request, timeout=timeout_s)
+        except grpc.aio.AioRpcError as exc:
+            stats.errors[exc.code().name] += 1
+            continue
+        stats.latencies.append(time.perf_counter() - started)
+        stats.items += len(reply.results)
+        stats.timeouts += count_timeouts(reply)
+        if on_done is not None:
+            on_done(len(reply.results))
+
+
+async def run_closed_loop(target: str, method: str, batch_size: int, concurrency: int,
+                          duration_s: float, seed: int = 0, think_chars: int = 2000,
+                          hostile_share: float = 0.01, timeout_s: float = 120.0,
+                          on_done: Callable[[int], None] | None = None) -> RunStats:
+    """Run `concurrency` closed-loop callers against `target` for `duration_s` seconds.
+
+    Calls already in flight at the end are awaited and counted; the wall time runs until the
+    last one returns, so items/s = items / wall_s stays honest for long calls.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
+    stats = RunStats(method, batch_size, concurrency)
+    requests = request_factory(method, batch_size, seed, think_chars, hostile_share)
+    async with grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS) as channel:
+        call = _call(reward_pb2_grpc.RewardServiceStub(channel), method)
+        started = time.monotonic()
+        await asyncio.gather(*(
+            _caller(call, requests, started + duration_s, stats, timeout_s, on_done)
+            for _ in range(concurrency)))
+        stats.wall_s = time.monotonic() - started
+    return stats
