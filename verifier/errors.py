@@ -15,5 +15,9 @@ class CodeLikeError(ParseError):
     """The answer looks like program code (rule 20): never evaluated, never equal."""
 
 
+class UndefinedError(ParseError):
+    """The maths is undefined (division by zero, factorial of a negative integer)."""
+
+
 class ResourceLimitError(VerifierError):
     """A cheap pre-check refused the input as too big to evaluate (verdict RESOURCE_LIMIT)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from verifier.errors import CodeLikeError, ParseError, ResourceLimitError
+from verifier.errors import CodeLikeError, ResourceLimitError, UndefinedError
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def check_factorial(n: sp.Expr, limits: Limits = LIMITS) -> None:
     if n.is_Number and abs(n) > limits.max_factorial:
         raise ResourceLimitError("factorial argument too large")
     if n.is_Number and n.is_Integer and n < 0:
-        raise ParseError("factorial of a negative integer is undefined")
+        raise UndefinedError("factorial of a negative integer is undefined")
 
 
 def check_binomial(n: sp.Expr, limits: Limits = LIMITS) -> None:

@@ -17,6 +17,7 @@ _UNICODE = {
     "\u00f7": "\\div ", "\u00b1": "\\pm ", "\u2213": "\\mp ", "\u222a": "\\cup ",
     "\u2229": "\\cap ", "\u2208": "\\in ", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
     "\u2205": "\\emptyset ", "\u211d": "\\mathbb{R}", "\u03b8": "\\theta ",
+    "\u00b2": "^2", "\u00b3": "^3", "\u00b9": "^1", "\u27e8": "(", "\u27e9": ")",
     "\u00bd": "\\frac{1}{2}", "\u00bc": "\\frac{1}{4}", "\u00be": "\\frac{3}{4}",
 }
 _UNICODE_RE = re.compile("|".join(re.escape(k) for k in _UNICODE))
@@ -31,11 +32,13 @@ _WRAPPER_RE = re.compile(r"\\(" + "|".join(_WRAPPERS) + r")\s*\{")
 _TEXT_GROUP_RE = re.compile(r"\\(?:text|textrm|textnormal|mbox|hbox|mathrm|textit)\s*\{")
 
 _DROP_RE = re.compile(
-    r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\s*\.?"
+    r"\\\\|\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\s*\.?"
     r"|\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)(?![a-zA-Z])"
-    r"|\\[!,;:> ]|\\(?:quad|qquad|enspace|thinspace|medspace|thickspace)(?![a-zA-Z])"
+    r"|\\[;:> ]|\\(?:quad|qquad|enspace|thinspace|medspace|thickspace)(?![a-zA-Z])"
 )
+_NEG_SPACE_RE = re.compile(r"\\\\|\\[!,]")  # `\\` (row break) is kept; `\!`, `\,` vanish
 _SPACING_AFTER_LR_RE = re.compile(r"\\(left|right)\s*\\([{}|])")
+_ANGLE_RE = re.compile(r"\\[lr]angle(?![a-zA-Z])")  # vectors <1, 2> are tuples
 _FRAC_ALIASES_RE = re.compile(r"\\(?:dfrac|tfrac|cfrac)(?![a-zA-Z])")
 _BINOM_ALIASES_RE = re.compile(r"\\(?:dbinom|tbinom)(?![a-zA-Z])")
 _THOUSANDS_BRACED_RE = re.compile(r"(\d)(?:\{,\}|,\\!|\\,|\\ |\\;|\{\\,\})(?=\d{3}(?!\d))")
@@ -59,6 +62,7 @@ MATH_WORDS = frozenset(
     "tanh abs infty infinity inf oo or and i e".split()
 )
 _CONNECTIVES = frozenset({"or", "and"})
+_SHORT_UNITS = frozenset("cm mm km kg mg ft yd mi hr ml oz lb sq pm am".split())
 
 
 @dataclass(frozen=True)
@@ -99,13 +103,19 @@ def _strip_trailing_units(s: str) -> str:
                 s = head
                 continue
         m = _TRAILING_WORD_RE.search(s)
-        if m is not None and m.group(1).lower().strip(".") not in MATH_WORDS:
+        if m is not None and _is_unit_word(m.group(1)):
             head = s[: m.start()].rstrip()
             if _is_mathy(head):
                 s = head
                 continue
         return s
     return s
+
+
+def _is_unit_word(word: str) -> bool:
+    """A bare trailing word that is a label: 3+ letters and not maths, or a 2-letter unit."""
+    w = word.lower().strip(".")
+    return (len(w) >= 3 and w not in MATH_WORDS) or w in _SHORT_UNITS
 
 
 def _is_mathy(head: str) -> bool:
@@ -121,7 +131,9 @@ def normalize(answer: str) -> Normalized:
     s = s.replace("\n", " ").replace("\t", " ").replace("~", " ").strip()
     s = _THOUSANDS_BRACED_RE.sub(r"\1", s)
     s = _SPACING_AFTER_LR_RE.sub(r"\\\2", s)
-    s = _DROP_RE.sub(" ", s)
+    s = _NEG_SPACE_RE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else "", s)
+    s = _DROP_RE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else " ", s)
+    s = _ANGLE_RE.sub(lambda m: "(" if m.group(0)[1] == "l" else ")", s)
     s = _FRAC_ALIASES_RE.sub(r"\\frac", s)
     s = _BINOM_ALIASES_RE.sub(r"\\binom", s)
     percent = bool(_PERCENT_RE.search(s))
@@ -132,6 +144,7 @@ def normalize(answer: str) -> Normalized:
     s = s.strip().rstrip(".").strip()
     s = _strip_trailing_units(s)
     s = _unwrap_wrappers(s)
+    s = _strip_trailing_units(re.sub(r"\s+", " ", s).strip())  # `\text{20 minutes}`
     s = re.sub(r"\s+", " ", s).strip().rstrip(".").strip()
     m = _WHOLE_THOUSANDS_RE.match(s)
     if m is not None:

@@ -18,7 +18,7 @@ from typing import Any
 import sympy as sp
 
 from verifier import limits
-from verifier.errors import ParseError, ResourceLimitError
+from verifier.errors import ParseError, ResourceLimitError, UndefinedError
 from verifier.lexer import Token, tokenize
 from verifier.nodes import Assign, Bracketed, ListLit, NamedSet, Relation, SetLit, SetOp, Text
 from verifier.parse_commands import GREEK_CMDS, CommandsMixin, ex
@@ -126,6 +126,8 @@ class Parser(CommandsMixin):
             return first
         if assign_var is not None and ops == ["="] and not _mentions(exprs[1], exprs[0]):
             return Assign(assign_var, exprs[1], exprs[0])
+        if ops == ["="] and isinstance(exprs[1], sp.Symbol) and not _mentions(exprs[0], exprs[1]):
+            return Assign(exprs[1].name, exprs[0], exprs[1])  # `5 = x`, `2x+1 = y`
         return Relation(tuple(exprs), tuple(ops))
 
     def assignment_lhs(self) -> str | None:
@@ -175,6 +177,8 @@ class Parser(CommandsMixin):
                 self.next()
                 left = _divide(ex(left), ex(self.unary()))
             elif self.starts_factor(t):
+                if t.kind == "NUM" and self.toks[self.pos - 1].kind == "NUM":
+                    raise ParseError("two numbers in a row (a space is not multiplication)")
                 left = sp.Mul(ex(left), ex(self.power()))
             else:
                 return left
@@ -220,7 +224,7 @@ class Parser(CommandsMixin):
 
 def _divide(num: sp.Expr, den: sp.Expr) -> sp.Expr:
     if den == 0:
-        raise ParseError("division by zero")
+        raise UndefinedError("division by zero")
     return sp.Mul(num, sp.Pow(den, -1))
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import sympy as sp
 
 from verifier import limits
-from verifier.errors import ParseError
+from verifier.errors import ParseError, UndefinedError
 from verifier.lexer import Token
 from verifier.nodes import Bracketed, MatrixLit, NamedSet, SetLit
 
@@ -166,6 +166,8 @@ class CommandsMixin:
         if len(items) == 1:
             if opener + close.text not in ("()", "[]"):
                 raise ParseError("half-open bracket around one value")
+            if isinstance(items[0], MatrixLit):  # `\left[\begin{matrix}..\end{matrix}\right]`
+                return items[0]
             if not isinstance(items[0], sp.Basic):
                 raise ParseError("brackets around a non-expression")
             return items[0]
@@ -183,6 +185,8 @@ class CommandsMixin:
         """One macro argument: `{...}` or a single token (`\\frac12`: the digit `1`)."""
         if self.at_op("{"):
             return self.braced_expr()
+        if self.at_op("("):  # `\sqrt(2)` (Unicode √(2))
+            return self.primary()
         t = self.peek()
         if t is not None and t.kind == "NUM" and len(t.text) > 1 and "." not in t.text:
             self.toks[self.pos] = Token("NUM", t.text[1:], False)
@@ -198,7 +202,7 @@ class CommandsMixin:
         if name in ("frac", "over"):
             num, den = ex(self.arg()), ex(self.arg())
             if den == 0:
-                raise ParseError("division by zero")
+                raise UndefinedError("division by zero")
             return sp.Mul(num, sp.Pow(den, -1))
         if name == "sqrt":
             index = None

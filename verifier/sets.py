@@ -77,6 +77,24 @@ def _solve_linear(d: sp.Expr, op: str) -> sp.Set | None:
     }[op]
 
 
+def _abs_piece(left: sp.Expr, op: str, right: sp.Expr) -> sp.Set | None:
+    """`|u| < c` -> -c < u < c; `|u| > c` -> u < -c or u > c (u linear, c a real number)."""
+    if isinstance(right, sp.Abs) and not isinstance(left, sp.Abs):
+        left, right, op = right, left, _FLIP[op]
+    if not isinstance(left, sp.Abs) or not _real_number(right) or op in ("=", "!="):
+        return None
+    u, c = left.args[0], right
+    if op in ("<", "<="):
+        inner = _solve_linear(u - c, op), _solve_linear(u + c, _FLIP[op])
+        if None in inner:
+            return None
+        return sp.Intersection(*inner)
+    outer = _solve_linear(u + c, _FLIP[op]), _solve_linear(u - c, op)
+    if None in outer:
+        return None
+    return sp.Union(*outer)
+
+
 def _relation_set(rel: Relation) -> sp.Set | None:
     """`3 < x \\le 5` -> (3, 5]. Only single-variable, linear pieces."""
     syms = set().union(*(e.free_symbols for e in rel.exprs if isinstance(e, sp.Expr)))
@@ -86,7 +104,7 @@ def _relation_set(rel: Relation) -> sp.Set | None:
     for left, op, right in zip(rel.exprs, rel.ops, rel.exprs[1:], strict=False):
         if not (isinstance(left, sp.Expr) and isinstance(right, sp.Expr)):
             return None
-        piece = _solve_linear(left - right, op)
+        piece = _abs_piece(left, op, right) or _solve_linear(left - right, op)
         if piece is None:
             return None
         result = sp.Intersection(result, piece)

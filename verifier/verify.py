@@ -18,7 +18,7 @@ import sympy as sp
 
 from verifier import limits
 from verifier.compare import equal
-from verifier.errors import CodeLikeError, ParseError, ResourceLimitError
+from verifier.errors import CodeLikeError, ParseError, ResourceLimitError, UndefinedError
 from verifier.extract import extract, strip_gold
 from verifier.nodes import Assign, Choice, Text
 from verifier.normalize import Normalized, normalize
@@ -30,6 +30,8 @@ DEFAULT_OPTIONS = VerifyOptions()
 _PLAIN_NUMBER_RE = re.compile(r"^(-?)(\d{1,300})(?:\.(\d{1,300}))?$")
 _PLAIN_FRAC_RE = re.compile(r"^(-?)\\[dt]?frac\{(\d{1,300})\}\{(\d{1,300})\}$")
 _CHOICE_RE = re.compile(r"^\(?\s*([A-J])\s*\)?\.?$")
+# `(C) 12`: a choice letter with its option's value; one letter, no hedging ("or", more letters)
+_CHOICE_WITH_VALUE_RE = re.compile(r"^\(([A-J])\)\s*([^()]*)$")
 
 
 def verify(response: str, gold: str, options: VerifyOptions = DEFAULT_OPTIONS) -> Result:
@@ -105,8 +107,8 @@ def _parse_gold(gold: str) -> tuple[Any, Normalized]:
 
 def parse_answer(text: str) -> Any:
     """Typed answer object of a normalized answer string: choice letter, text or maths."""
-    m = _CHOICE_RE.match(text)
-    if m is not None:
+    m = _CHOICE_RE.match(text) or _CHOICE_WITH_VALUE_RE.match(text)
+    if m is not None and not re.search(r"\b(?:or|and)\b|,", text):
         return Choice(m.group(1))
     return parse_normalized(text)
 
@@ -118,7 +120,9 @@ def _text_key(s: str) -> str:
 def _grade(gold: str, answer: str, options: VerifyOptions) -> Result:
     try:
         gold_obj, gold_norm = _parse_gold(gold)
-    except (ParseError, ResourceLimitError) as exc:
+    except (UndefinedError, ResourceLimitError) as exc:
+        return Result(Verdict.UNPARSEABLE, reason=f"gold not usable: {exc}", extracted=answer)
+    except ParseError as exc:
         # An unreadable gold is compared as text: only an identical answer is paid.
         same = _text_key(normalize(answer).text) == _text_key(normalize(gold).text)
         verdict = Verdict.CORRECT if same else Verdict.INCORRECT
