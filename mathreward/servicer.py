@@ -35,10 +35,12 @@ from mathreward.errors import (
     abort_with,
     status_of,
 )
+from mathreward.logs import REQUEST_ID
 from mathreward.metrics import ServiceMetrics
 from mathreward.reward_spec import RewardSpec
 from mathreward.rewards import PrmPart, RewardItem, RewardOutcome, RewardParts, compute_rewards
 from mathreward.rewards import outcome_for as reward_outcome_for
+from verifier.pool import PoolClosedError
 from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
 
 if TYPE_CHECKING:
@@ -92,6 +94,14 @@ class RewardServicer(reward_pb2_grpc.RewardServiceServicer):
             yield
         except ServiceError as error:
             await self._reject(context, error)
+        except PoolClosedError:  # shutdown closed the pool under a straggler: go elsewhere
+            await self._reject(context, Draining("server is shutting down; retry elsewhere"))
+        except grpc.aio.AbortError:
+            raise
+        except Exception:  # a bug, not a bad item: one stack trace, INTERNAL for the caller
+            log.exception("internal error", extra={"method": method})
+            await context.abort(grpc.StatusCode.INTERNAL,
+                                f"internal error (request id {REQUEST_ID.get()})")
         finally:
             self._state.inflight_rpcs -= 1
             self._metrics.inflight_items.labels(method=method).dec(n_items)
