@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -182,7 +183,11 @@ async def measure(problems: Sequence[Problem], backend: Backend, need_prm: bool,
 
 
 def _answer_key(extracted: str | None) -> str | None:
-    return " ".join(extracted.split()) if extracted else None
+    """The vote key of an answer: spacing, `$`, and thousands separators do not split votes."""
+    if not extracted:
+        return None
+    key = re.sub(r"\\[,!;: ]|\{,\}|\$|\s+", "", extracted)
+    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", key)
 
 
 def evaluate(problems: Sequence[Problem], parts: Sequence[Sequence[RewardParts]],

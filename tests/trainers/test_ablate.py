@@ -11,6 +11,7 @@ import pytest
 
 from mathreward.ablate import (
     Problem,
+    _answer_key,
     auroc,
     best_of_n,
     evaluate,
@@ -41,6 +42,12 @@ def test_best_of_n_picks_highest_reward_first_on_ties():
     assert best_of_n(rewards, correct, 1) == 0.0
     assert best_of_n(rewards, correct, 2) == 0.5  # p0 picks #1 (correct), p1 tie -> #0 (wrong)
     assert best_of_n(rewards, correct, 4) == 0.5  # p0 tie 0.9 -> #1; p1 picks #2 (wrong)
+
+
+@pytest.mark.parametrize(("a", "b"), [("1,000", "1000"), ("1{,}000", "1\\,000"), (" $5 ", "5")])
+def test_vote_keys_ignore_formatting(a, b):
+    assert _answer_key(a) == _answer_key(b)
+    assert _answer_key("(1,2)") != _answer_key("12")
 
 
 def test_majority_vote_and_pass_at_n():
