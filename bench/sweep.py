@@ -64,7 +64,7 @@ def stats_row(stats: RunStats, workers: int | None, cpu_s: float | None,
               restarts: float | None) -> Row:
     ms = [x * 1e3 for x in stats.latencies]
     return {
-        "workers": workers if workers is not None else "?", "batch": stats.batch_size,
+        "workers": workers if workers is not None else "remote", "batch": stats.batch_size,
         "concurrency": stats.concurrency, "rpcs": stats.rpcs, "items": stats.items,
         "wall_s": round(stats.wall_s, 3),
         "items_per_s": stats.items / stats.wall_s if stats.wall_s else 0.0,
