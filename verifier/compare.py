@@ -70,7 +70,7 @@ def _probe_differs(a: sp.Expr, b: sp.Expr) -> bool | None:
         va = a.evalf(_PROBE_PREC, subs=subs, maxn=200)
         vb = b.evalf(_PROBE_PREC, subs=subs, maxn=200)
         za, zb = complex(va), complex(vb)
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+    except (TypeError, ValueError, ArithmeticError, AttributeError):
         return None
     if any(x != x or abs(x) == float("inf") for x in (za.real, za.imag, zb.real, zb.imag)):
         return None
@@ -80,14 +80,21 @@ def _probe_differs(a: sp.Expr, b: sp.Expr) -> bool | None:
     return False
 
 
+def _big_power_of_sum(d: sp.Expr) -> bool:
+    """`(x+1)^{5000}`: expanding would explode; such differences are not simplified."""
+    return any(
+        p.base.is_Add and p.exp.is_Number and abs(p.exp) > 64 for p in d.atoms(sp.Pow)
+    )
+
+
 def _proves_zero(d: sp.Expr) -> bool:
     """Does sympy prove d == 0? (bounded: big expressions are not simplified)."""
-    if sp.count_ops(d) > MAX_OPS:
+    if sp.count_ops(d) > MAX_OPS or _big_power_of_sum(d):
         return False
     for step in (sp.expand, sp.cancel, sp.simplify):
         try:
             r = step(d)
-        except (TypeError, ValueError, NotImplementedError, RecursionError):
+        except (TypeError, ValueError, NotImplementedError, RecursionError, ArithmeticError):
             continue
         if r == 0:
             return True
@@ -106,13 +113,16 @@ def equation_equal(d1: sp.Expr, d2: sp.Expr) -> bool:
         return d1 == d2
     if d1.free_symbols != d2.free_symbols:
         return False
-    if sp.count_ops(d1) + sp.count_ops(d2) > MAX_OPS:
+    if sp.count_ops(d1) + sp.count_ops(d2) > MAX_OPS or _big_power_of_sum(d1 - d2):
         return False
-    ratio = sp.cancel(sp.together(d1 / d2))
-    if not ratio.free_symbols and ratio.is_number and ratio != 0 and ratio.is_finite:
-        return True
-    ratio = sp.simplify(ratio)
-    return bool(not ratio.free_symbols and ratio.is_number and ratio != 0 and ratio.is_finite)
+    try:
+        for step in (lambda r: sp.cancel(sp.together(r)), sp.simplify):
+            ratio = step(d1 / d2)
+            if not ratio.free_symbols and ratio.is_number and ratio != 0 and ratio.is_finite:
+                return True
+    except (TypeError, ValueError, NotImplementedError, RecursionError, ArithmeticError):
+        return False
+    return False
 
 
 def _as_equation(x: Any) -> sp.Expr | None:

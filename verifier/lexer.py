@@ -23,7 +23,8 @@ CONSTANT_WORDS = frozenset({"pi", "infty", "infinity", "inf", "oo"})
 CONNECTIVE_WORDS = frozenset({"or", "and"})
 
 _NUM_RE = re.compile(r"(\d+\.?\d*|\.\d+)(?:[eE]([+-]?\d+)(?![a-zA-Z]))?")
-_OVERLINE_RE = re.compile(r"\\overline\s*\{\s*(\d+)\s*\}|\\overline\s*(\d)")
+# Repeating digits: 0.\overline{3}, 0.\overline3, 0.(3) (written right after the decimals).
+_OVERLINE_RE = re.compile(r"\\overline\s*\{\s*(\d+)\s*\}|\\overline\s*(\d)|\((\d+)\)")
 _CMD_RE = re.compile(r"\\([a-zA-Z]+)")
 _WORD_RE = re.compile(r"[a-zA-Z]+")
 _OPS2 = ("<=", ">=", "!=", "**", "\\{", "\\}", "\\\\", "\\|", "==")
@@ -55,7 +56,7 @@ def _number(s: str, i: int, space: bool) -> tuple[Token, int]:
     if "." in digits and not exp:
         r = _OVERLINE_RE.match(s, j)
         if r is not None:
-            repeat = r.group(1) or r.group(2)
+            repeat = r.group(1) or r.group(2) or r.group(3)
             j = r.end()
     return Token("NUM", digits, space, exp, repeat), j
 

@@ -16,7 +16,8 @@ _UNICODE = {
     "\u2260": "\\ne ", "\u00d7": "\\times ", "\u00b7": "\\cdot ", "\u22c5": "\\cdot ",
     "\u00f7": "\\div ", "\u00b1": "\\pm ", "\u2213": "\\mp ", "\u222a": "\\cup ",
     "\u2229": "\\cap ", "\u2208": "\\in ", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
-    "\u2205": "\\emptyset ", "\u211d": "\\mathbb{R}", "\u03b8": "\\theta ",
+    "\u2205": "\\emptyset ", "\u20ac": " ", "\u00a3": " ", "\u211d": "\\mathbb{R}",
+    "\u03b8": "\\theta ",
     "\u00b2": "^2", "\u00b3": "^3", "\u00b9": "^1", "\u27e8": "(", "\u27e9": ")",
     "\u00bd": "\\frac{1}{2}", "\u00bc": "\\frac{1}{4}", "\u00be": "\\frac{3}{4}",
 }
@@ -61,8 +62,15 @@ MATH_WORDS = frozenset(
     "sqrt pi exp log ln sin cos tan sec csc cot arcsin arccos arctan asin acos atan sinh cosh "
     "tanh abs infty infinity inf oo or and i e".split()
 )
-_CONNECTIVES = frozenset({"or", "and"})
-_SHORT_UNITS = frozenset("cm mm km kg mg ft yd mi hr ml oz lb sq pm am".split())
+_SHORT_UNITS = frozenset("cm mm km kg mg ft yd mi hr ml oz lb sq".split())
+# Words that change the answer's meaning and are never dropped as units.
+_NOT_UNITS = frozenset({"am", "pm", "a.m", "p.m", "or", "and", "not"})
+# `\sin 30^\circ`: a degree sign inside a trig argument is converted, not dropped (rule 9
+# forbids converting answers, but here the degree is part of an expression's argument).
+_TRIG_DEGREE_RE = re.compile(
+    r"\\(sin|cos|tan|cot|sec|csc)\s*(\(?)\s*(\d+(?:\.\d+)?)\s*"
+    r"(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\u00b0)\s*(\)?)"
+)
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,7 @@ def _strip_trailing_units(s: str) -> str:
     """Drop trailing unit labels (`5 \\text{ cm}`, `12 sq ft`) when maths precedes them."""
     for _ in range(6):
         m = _TRAILING_TEXT_GROUP_RE.search(s)
-        if m is not None and m.group(1).strip().lower() not in _CONNECTIVES:
+        if m is not None and m.group(1).strip().lower().strip(".") not in _NOT_UNITS:
             head = s[: m.start()].rstrip()
             if _is_mathy(head):
                 s = head
@@ -115,6 +123,8 @@ def _strip_trailing_units(s: str) -> str:
 def _is_unit_word(word: str) -> bool:
     """A bare trailing word that is a label: 3+ letters and not maths, or a 2-letter unit."""
     w = word.lower().strip(".")
+    if w in _NOT_UNITS:
+        return False
     return (len(w) >= 3 and w not in MATH_WORDS) or w in _SHORT_UNITS
 
 
@@ -125,9 +135,16 @@ def _is_mathy(head: str) -> bool:
     return bool(re.search(r"\d", head)) or head[-1] in ")]}" or bool(re.search(r"\\[a-z]+$", head))
 
 
+def _trig_degrees(m: re.Match[str]) -> str:
+    if bool(m.group(2)) != bool(m.group(4)):
+        return m.group(0)
+    return f"\\{m.group(1)}(\\frac{{{m.group(3)}\\pi}}{{180}})"
+
+
 def normalize(answer: str) -> Normalized:
     """Canonical form of an answer string; labels are removed and remembered."""
-    s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], answer)
+    s = _TRIG_DEGREE_RE.sub(_trig_degrees, answer)
+    s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], s)
     s = s.replace("\n", " ").replace("\t", " ").replace("~", " ").strip()
     s = _THOUSANDS_BRACED_RE.sub(r"\1", s)
     s = _SPACING_AFTER_LR_RE.sub(r"\\\2", s)

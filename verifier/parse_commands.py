@@ -58,6 +58,7 @@ class CommandsMixin:
     expect_op: Any
     list_items: Any
     sum_expr: Any
+    set_expr: Any
     power: Any
     pos: int
     toks: list[Token]
@@ -86,6 +87,8 @@ class CommandsMixin:
             if t.text == "{":
                 self.pos -= 1
                 return self.braced_expr()
+            if t.text == "\\{" and self.at("LETTER") and self.at_builder_bar(1):
+                return self.set_builder()
             if t.text == "\\{":
                 items = [] if self.at_op("\\}") else self.list_items(closers=("\\}",))
                 self.expect_op("\\}")
@@ -97,6 +100,20 @@ class CommandsMixin:
         if t.kind == "CMD":
             return self.command(t.text)
         raise ParseError(f"unexpected {t.text!r}")
+
+    def at_builder_bar(self, k: int) -> bool:
+        t = self.peek(k)
+        return t is not None and (
+            (t.kind == "OP" and t.text in ("|", ":")) or (t.kind == "CMD" and t.text == "mid")
+        )
+
+    def set_builder(self) -> Any:
+        """`\\{x \\mid 1 < x \\le 3\\}` is the set its condition describes."""
+        self.next()
+        self.next()
+        cond = self.set_expr()
+        self.expect_op("\\}")
+        return cond
 
     def number(self, tok: Token) -> sp.Expr:
         value = number_value(tok)

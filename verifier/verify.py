@@ -29,7 +29,7 @@ DEFAULT_OPTIONS = VerifyOptions()
 
 _PLAIN_NUMBER_RE = re.compile(r"^(-?)(\d{1,300})(?:\.(\d{1,300}))?$")
 _PLAIN_FRAC_RE = re.compile(r"^(-?)\\[dt]?frac\{(\d{1,300})\}\{(\d{1,300})\}$")
-_CHOICE_RE = re.compile(r"^\(?\s*([A-J])\s*\)?\.?$")
+_CHOICE_RE = re.compile(r"^\(?\s*([A-J])\s*\)?\.?$|^\(([a-j])\)$")
 # `(C) 12`: a choice letter with its option's value; one letter, no hedging ("or", more letters)
 _CHOICE_WITH_VALUE_RE = re.compile(r"^\(([A-J])\)\s*([^()]*)$")
 
@@ -66,6 +66,8 @@ def _verify(response: Any, gold: Any, options: VerifyOptions) -> Result:
     except CodeLikeError as exc:
         return Result(Verdict.UNPARSEABLE, reason=str(exc), extracted=answer)
     gold_s = strip_gold(gold)
+    if not gold_s:
+        return Result(Verdict.UNPARSEABLE, reason="empty gold answer", extracted=answer)
     fast = _fast_compare(gold_s, answer, options)
     if fast is not None:
         return Result(fast, reason="exact rational comparison", extracted=answer)
@@ -109,12 +111,12 @@ def parse_answer(text: str) -> Any:
     """Typed answer object of a normalized answer string: choice letter, text or maths."""
     m = _CHOICE_RE.match(text) or _CHOICE_WITH_VALUE_RE.match(text)
     if m is not None and not re.search(r"\b(?:or|and)\b|,", text):
-        return Choice(m.group(1))
+        return Choice((m.group(1) or m.group(2)).upper())
     return parse_normalized(text)
 
 
 def _text_key(s: str) -> str:
-    return re.sub(r"[\s{}]+", "", s.lower()).rstrip(".")
+    return re.sub(r"[\s{}.]+", "", s.lower())
 
 
 def _grade(gold: str, answer: str, options: VerifyOptions) -> Result:
