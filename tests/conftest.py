@@ -16,9 +16,10 @@ Every area's tests may use them; nothing here is a stand-in:
 - `make_server(**config_overrides)` (function): starts another server on the shared pool with
   a custom `ServerConfig` (auth token, TLS, small limits...); stopped after the test.
 - `slow_item` (function): `VerifyItem("slow", SLOW_RESPONSE, SLOW_GOLD)`, a real item that
-  keeps a worker busy for far longer than the 2 s item budget (sympy expanding (x+1)^3000 vs
-  (x+1)^3001: ~50 s unbounded), so it ends as a TIMEOUT verdict (item budget) or "request
-  deadline" (call deadline), never a patched sleep.
+  keeps a worker busy for far longer than the 2 s item budget (sympy comparing two expanded
+  trinomial powers: ~6 s unbounded), so it ends as a TIMEOUT verdict (item budget) or "request
+  deadline" (call deadline), never a patched sleep. Shared with the verifier pool tests: if the
+  grader ever gets fast on it, change both.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from mathreward.metrics import ServiceMetrics
 from verifier.pool import PoolConfig, VerifierPool
 from verifier.types import VerifyItem
 
-SLOW_RESPONSE = r"The answer is \boxed{(x+1)^{3000}}"
-SLOW_GOLD = r"(x+1)^{3001}"
+# The verifier pool tests' slow item (tests/verifier/test_pool.py): ~6 s of sympy unbounded.
+SLOW_RESPONSE = r"\boxed{(x+y+z)^{50}-(x-y+z)^{50}}"
+SLOW_GOLD = r"(x+y+z)^{50}-(x-y-z)^{50}"
 POOL_CONFIG = PoolConfig(workers=2, item_timeout_s=2.0)
 
 

@@ -77,8 +77,15 @@ def test_rejection_metrics(server, client) -> None:
     before = scrape(port)
     with pytest.raises(RewardRpcError):
         client.verify_answers([VerifyItem("x", "1", "1")], {"rel_tol": -1.0})
-    after = scrape(port)
     method = {**RPC, "grpc_method": "VerifyAnswers"}
+    # An aborted RPC's status reaches the client before the server-side interceptor records it.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        after = scrape(port)
+        if delta(before, after, "grpc_server_handled_total", **method,
+                 grpc_code="INVALID_ARGUMENT"):
+            break
+        time.sleep(0.05)
     assert delta(before, after, "mathreward_rejections_total", reason="INVALID_OPTIONS") == 1
     assert delta(before, after, "grpc_server_handled_total", **method,
                  grpc_code="INVALID_ARGUMENT") == 1
