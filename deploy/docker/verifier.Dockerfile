@@ -5,11 +5,11 @@
 # Dockerfile keeps .venv, tests and the PRM weights out of the context):
 #   docker build -f deploy/docker/verifier.Dockerfile -t mathreward-verifier:0.1.0 .
 # Run:
-#   docker run --rm -p 50051:50051 -p 9090:9090 mathreward-verifier:0.1.0 --workers 2
+#   docker run --rm -p 50051:50051 -p 9090:9090 mathreward-verifier:0.1.0 --workers 4
 #
-# Arguments after the image name are `mathreward serve` flags: the entrypoint is exec-form, so the
-# server runs under tini, which forwards SIGTERM to it (graceful drain) and reaps orphaned worker
-# processes that a killed forkserver leaves behind.
+# Arguments after the image name are `mathreward serve` flags (they replace CMD, the defaults
+# below). The entrypoint is exec-form, so the server runs under tini, which forwards SIGTERM to it
+# (graceful drain) and reaps orphaned worker processes that a killed forkserver leaves behind.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
@@ -48,6 +48,7 @@ ENV PATH=/opt/venv/bin:$PATH \
 WORKDIR /tmp
 USER ${APP_UID}:${APP_UID}
 EXPOSE 50051 9090
-ENTRYPOINT ["tini", "--", "mathreward", "serve"]
-CMD ["--host", "0.0.0.0", "--port", "50051", "--metrics-port", "9090", "--workers", "2", \
-     "--no-prm"]
+# --no-prm is part of the entrypoint: this image has no torch, and `docker run IMAGE --workers 4`
+# replaces CMD, so a flag in CMD alone would be lost.
+ENTRYPOINT ["tini", "--", "mathreward", "serve", "--no-prm"]
+CMD ["--host", "0.0.0.0", "--port", "50051", "--metrics-port", "9090", "--workers", "2"]

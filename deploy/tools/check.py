@@ -167,10 +167,17 @@ def check_dockerfile(path: Path) -> list[str]:
 
 
 def dockerfile_cmd(path: Path) -> list[str]:
-    """The exec-form CMD of the final stage: the default `mathreward serve` flags."""
+    """The `mathreward serve` flags an image runs with by default: those in the exec-form
+    ENTRYPOINT after `serve`, then the CMD."""
     text = re.sub(r"\\\n", " ", path.read_text())
-    cmds = [ln.split(None, 1)[1] for ln in text.splitlines() if ln.startswith("CMD ")]
-    return json.loads(cmds[-1]) if cmds else []
+
+    def last(instruction: str) -> list[str]:
+        found = [ln.split(None, 1)[1] for ln in text.splitlines() if ln.startswith(instruction)]
+        return json.loads(found[-1]) if found else []
+
+    entry = last("ENTRYPOINT ")
+    fixed = entry[entry.index("serve") + 1:] if "serve" in entry else []
+    return fixed + last("CMD ")
 
 
 def serve_flags_problems(args_by_name: dict[str, list[str]]) -> list[str]:
