@@ -54,3 +54,23 @@ def test_retry_moves_off_a_draining_server(make_server) -> None:
             assert client.verify_answers(ITEM)[0].verdict is Verdict.CORRECT
     assert handled(healthy, "OK") == 8
     assert handled(draining, "UNAVAILABLE") >= 1  # it was asked, and said no
+
+
+def test_connections_recycled_by_max_connection_age_keep_working(make_server, caplog) -> None:
+    """The server closes each connection after 200 ms (GOAWAY); calls spanning several
+    connection lifetimes all succeed on the first attempt (the channel reconnects)."""
+    import logging
+    import time
+
+    caplog.set_level(logging.INFO, logger="mathreward.rpc")
+    srv = make_server(max_connection_age_ms=200, max_connection_age_grace_ms=500)
+    with SyncRewardClient(srv.address, retry=RetryPolicy(max_attempts=1)) as client:
+        end = time.monotonic() + 1.0
+        calls = 0
+        while time.monotonic() < end:
+            assert client.verify_answers(ITEM)[0].verdict is Verdict.CORRECT
+            calls += 1
+            time.sleep(0.05)
+    assert calls >= 10 and handled(srv, "OK") == calls
+    peers = {r.peer for r in caplog.records if r.name == "mathreward.rpc" and r.code == "OK"}
+    assert len(peers) >= 2  # the calls came over more than one connection (client ports)
