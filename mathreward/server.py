@@ -234,7 +234,12 @@ class BackgroundServer:
         self._thread = threading.Thread(target=self._loop.run_forever, name="mathreward-server",
                                         daemon=True)
         self._thread.start()
-        self.handle: ServerHandle = self.run(start_server(config, pool, engine, metrics))
+        try:
+            self.handle: ServerHandle = self.run(start_server(config, pool, engine, metrics))
+        except BaseException:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            raise
         self.engine = engine
         host = "127.0.0.1" if config.host in ("0.0.0.0", "") else config.host
         self.address = f"{host}:{self.handle.port}"

@@ -27,8 +27,11 @@ def test_too_many_items_is_invalid_argument(make_server) -> None:
     srv = make_server(limits=Limits(max_items_per_request=3))
     with SyncRewardClient(srv.address, retry=NO_RETRY) as client:
         assert len(client.verify_answers(_items(3))) == 3
+        with pytest.raises(RewardRpcError) as stream_err:
+            list(client.verify_answers_stream(_items(4)))
         with pytest.raises(RewardRpcError) as err:
             client.verify_answers(_items(4))
+    assert stream_err.value.reason == "TOO_MANY_ITEMS"
     assert err.value.code == grpc.StatusCode.INVALID_ARGUMENT
     assert err.value.reason == "TOO_MANY_ITEMS"
     assert err.value.metadata == {"limit": "3", "items": "4"}
