@@ -168,6 +168,7 @@ def strip_gold(gold: str) -> str:
     """Rule 5: remove `$..$`, `\\(..\\)`, `\\[..\\]`, `\\boxed{..}` and whitespace from the gold."""
     s = gold.strip()
     for _ in range(8):
+        s = s.rstrip(".").strip()
         before = s
         for left, right in _GOLD_WRAPPERS:
             if len(s) >= len(left) + len(right) and s.startswith(left) and s.endswith(right):

@@ -25,8 +25,9 @@ class Limits:
     max_result_digits: int = 20_000  # estimated digits of an evaluated integer power
     max_symbolic_exponent: int = 10_000
     max_factorial: int = 5_000
-    max_binomial: int = 100_000
+    max_binomial: int = 10_000
     max_items: int = 500  # elements of a list, set, tuple or matrix
+    max_tower: int = 4  # `e^{e^{e^{x}}}` has height 3; one more level is refused
 
 
 LIMITS = Limits()
@@ -72,6 +73,8 @@ def _log10_abs(x: sp.Rational) -> float:
 def check_pow(base: sp.Expr, exp: sp.Expr, limits: Limits = LIMITS) -> None:
     """Refuse powers whose evaluation would be huge: `9^{9^{9^9}}`, `x^{10^{10}}`."""
     if not exp.is_Number:
+        if tower_height(exp) >= limits.max_tower - 1:
+            raise ResourceLimitError("symbolic exponent tower too high")
         return
     if exp.is_Rational:
         e = abs(exp.p) / exp.q if exp.q < 10**6 else abs(float(exp))
@@ -85,6 +88,25 @@ def check_pow(base: sp.Expr, exp: sp.Expr, limits: Limits = LIMITS) -> None:
         return
     if e > limits.max_symbolic_exponent:
         raise ResourceLimitError("exponent too large")
+
+
+def tower_height(expr: sp.Expr, depth: int = 0) -> int:
+    """How many powers are stacked in exponents: `x` 0, `2^x` 1, `e^{e^x}` 2."""
+    if depth > 20 or not isinstance(expr, sp.Basic) or not expr.args:
+        return 0
+    if isinstance(expr, sp.Pow):
+        return 1 + tower_height(expr.exp, depth + 1)
+    if isinstance(expr, sp.exp):
+        return 1 + tower_height(expr.args[0], depth + 1)
+    return max(tower_height(a, depth + 1) for a in expr.args)
+
+
+def check_product(a: sp.Expr, b: sp.Expr, limits: Limits = LIMITS) -> None:
+    """Refuse products of exact numbers whose result would exceed the digit budget."""
+    if a.is_Rational and b.is_Rational:
+        digits = (_log10_abs(a) if a != 0 else 0) + (_log10_abs(b) if b != 0 else 0)
+        if digits > limits.max_result_digits:
+            raise ResourceLimitError("product too large to evaluate")
 
 
 def check_factorial(n: sp.Expr, limits: Limits = LIMITS) -> None:

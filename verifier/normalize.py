@@ -45,7 +45,9 @@ _BINOM_ALIASES_RE = re.compile(r"\\(?:dbinom|tbinom)(?![a-zA-Z])")
 _THOUSANDS_BRACED_RE = re.compile(r"(\d)(?:\{,\}|,\\!|\\,|\\ |\\;|\{\\,\})(?=\d{3}(?!\d))")
 _WHOLE_THOUSANDS_RE = re.compile(r"^(-?)(\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+)(\.\d+)?$")
 
-_PERCENT_RE = re.compile(r"\\%|%|\\text\s*\{\s*percent\s*\}|\bpercent\b|\\percent(?![a-zA-Z])")
+_PERCENT_RE = re.compile(
+    r"\\%|%|\\text\s*\{\s*percent\s*\}|\bpercent\b|\bpct\b|\\percent(?![a-zA-Z])"
+)
 _DEGREE_RE = re.compile(
     r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])"
     r"|\\text\s*\{\s*degrees?\s*\}|\bdegrees?\b"

@@ -172,14 +172,18 @@ class Parser(CommandsMixin):
                 return left
             if (t.kind == "OP" and t.text == "*") or (t.kind == "CMD" and t.text in _MUL_CMDS):
                 self.next()
-                left = sp.Mul(ex(left), ex(self.unary()))
+                left, right = ex(left), ex(self.unary())
+                limits.check_product(left, right)
+                left = sp.Mul(left, right)
             elif (t.kind == "OP" and t.text == "/") or (t.kind == "CMD" and t.text == "div"):
                 self.next()
                 left = _divide(ex(left), ex(self.unary()))
             elif self.starts_factor(t):
                 if t.kind == "NUM" and self.toks[self.pos - 1].kind == "NUM":
                     raise ParseError("two numbers in a row (a space is not multiplication)")
-                left = sp.Mul(ex(left), ex(self.power()))
+                left, right = ex(left), ex(self.power())
+                limits.check_product(left, right)
+                left = sp.Mul(left, right)
             else:
                 return left
 

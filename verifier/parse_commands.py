@@ -13,7 +13,7 @@ import sympy as sp
 from verifier import limits
 from verifier.errors import ParseError, UndefinedError
 from verifier.lexer import Token
-from verifier.nodes import Bracketed, MatrixLit, NamedSet, SetLit
+from verifier.nodes import Bracketed, ListLit, MatrixLit, NamedSet, SetLit
 
 _FUNCS = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "cot": sp.cot, "sec": sp.sec, "csc": sp.csc,
@@ -84,9 +84,10 @@ class CommandsMixin:
         if t.kind == "OP":
             if t.text in ("(", "["):
                 return self.bracketed(t.text)
-            if t.text == "{":
-                self.pos -= 1
-                return self.braced_expr()
+            if t.text == "{":  # LaTeX grouping braces; `{1,3}` shows as the list 1,3
+                items = self.list_items(closers=("}",))
+                self.expect_op("}")
+                return items[0] if len(items) == 1 else ListLit(tuple(items))
             if t.text == "\\{" and self.at("LETTER") and self.at_builder_bar(1):
                 return self.set_builder()
             if t.text == "\\{":
@@ -228,7 +229,11 @@ class CommandsMixin:
                 index = ex(self.sum_expr())
                 self.expect_op("]")
             radicand = ex(self.arg())
-            return sp.sqrt(radicand) if index is None else sp.root(radicand, index)
+            if index is None:
+                return sp.sqrt(radicand)
+            if index.is_Integer and index % 2 == 1 and radicand.is_negative:
+                return -sp.root(-radicand, index)  # `\sqrt[3]{-8}` is the real root -2
+            return sp.root(radicand, index)
         if name == "binom":
             n, k = ex(self.arg()), ex(self.arg())
             limits.check_binomial(n)

@@ -949,6 +949,16 @@ def hostile_rows() -> None:
     hostile(r, "1", "\\boxed{1" + "x" * 200_000, "200 KB unclosed box")
     hostile(r, "0", box("0^{-1}"), "zero to the minus one")
     hostile(r, "1", box("(2^{64})^{2^{64}}"), "huge power of a power")
+    hostile(r, "1", box("e^{e^{e^{e^{10}}}}"), "symbolic exponent tower")
+    hostile(r, "1", box("\\binom{100000}{50000}"), "30,000-digit binomial")
+    hostile(r, "1", box("\\cdot".join(["10^{9000}"] * 5)), "product of huge powers")
+    hostile(r, "1", box("(1+\\sqrt{2})^{10000}"), "expansion bomb")
+    hostile(r, "x^{64}", box("(x+1)^{64}(x+2)^{64}"), "big polynomial product")
+    hostile(r, "1", box("\\tan(10^{999})"), "trig of a 1000-digit number")
+    hostile(r, "1", box("2^{65536}"), "20,000-digit power")
+    hostile(r, "1", box("\\sin(" * 55 + "1" + ")" * 55), "55 nested sines")
+    hostile(r, "1", "<think>" + "\\boxed{1}" * 20_000, "unfinished think with 20,000 boxes")
+    hostile(r, "1", "</think>" + "\\boxed{2}" * 20_000, "20,000 boxes")
 
 
 def main() -> None:
