@@ -6,8 +6,10 @@ the previous one is answered, for a fixed duration.
 
 Every request carries fresh GRPO groups (a new payload seed per request), so the server's result
 cache only helps within a request, as it would across a real training step's distinct prompts.
-Requests are built on the driver's event loop just before they are sent; building one costs a few
-percent of grading it, which this 2-core machine's shared CPU does feel (see README, load).
+Requests are sent as pre-serialized bytes; with `prebuild=N` the first N are generated and
+serialized before the clock starts (the sweep sizes N from its warm-up rate), so on a small
+machine the load generator takes as little CPU from the server as possible while measuring. Past
+N, requests are built on the fly. The driver's own CPU is reported (`client_cpu_s`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 import grpc
 
 from bench import payloads
-from mathreward._pb import reward_pb2, reward_pb2_grpc
+from mathreward._pb import reward_pb2
 
 METHODS = ("verify", "compute_reward", "score_steps")
 CHANNEL_OPTIONS = [("grpc.max_send_message_length", 64 << 20),
@@ -41,6 +43,7 @@ class RunStats:
     latencies: list[float] = field(default_factory=list)
     items: int = 0
     timeouts: int = 0  # items answered with verdict TIMEOUT
+    client_cpu_s: float = 0.0  # CPU of this process (payload generation, protobuf, gRPC)
     errors: Counter[str] = field(default_factory=Counter)  # RPC status code name -> count
 
     @property
@@ -49,8 +52,8 @@ class RunStats:
 
 
 def request_factory(method: str, batch_size: int, seed: int, think_chars: int,
-                    hostile_share: float) -> Iterator[Any]:
-    """Endless fresh requests of `batch_size` items (groups of 16, or one smaller group)."""
+                    hostile_share: float) -> Iterator[bytes]:
+    """Endless fresh serialized requests of `batch_size` items (groups of 16, or one smaller)."""
     group = min(16, batch_size)
     build: Callable[..., Any] = {
         "verify": payloads.verify_request,
@@ -60,12 +63,22 @@ def request_factory(method: str, batch_size: int, seed: int, think_chars: int,
     for n in itertools.count():
         samples = payloads.make_samples(-(-batch_size // group), group, seed * 1_000_003 + n,
                                         think_chars, hostile_share)[:batch_size]
-        yield build(samples)
+        yield build(samples).SerializeToString()
 
 
-def _call(stub: reward_pb2_grpc.RewardServiceStub, method: str) -> Any:
-    return {"verify": stub.VerifyAnswers, "compute_reward": stub.ComputeReward,
-            "score_steps": stub.ScoreSteps}[method]
+# method -> (RPC path, response message): requests go out as bytes (no serializer).
+RPCS = {
+    "verify": ("VerifyAnswers", reward_pb2.VerifyAnswersResponse),
+    "compute_reward": ("ComputeReward", reward_pb2.ComputeRewardResponse),
+    "score_steps": ("ScoreSteps", reward_pb2.ScoreStepsResponse),
+}
+
+
+def _call(channel: grpc.aio.Channel, method: str) -> Any:
+    name, response = RPCS[method]
+    return channel.unary_unary(f"/mathreward.v1.RewardService/{name}",
+                               request_serializer=None,
+                               response_deserializer=response.FromString)
 
 
 def count_timeouts(reply: Any) -> int:
@@ -92,7 +105,8 @@ async def _caller(call: Any, requests: Iterator[Any], stop_at: float, stats: Run
 async def run_closed_loop(target: str, method: str, batch_size: int, concurrency: int,
                           duration_s: float, seed: int = 0, think_chars: int = 2000,
                           hostile_share: float = 0.01, timeout_s: float = 120.0,
-                          on_done: Callable[[int], None] | None = None) -> RunStats:
+                          on_done: Callable[[int], None] | None = None,
+                          prebuild: int = 0) -> RunStats:
     """Run `concurrency` closed-loop callers against `target` for `duration_s` seconds.
 
     Calls already in flight at the end are awaited and counted; the wall time runs until the
@@ -101,12 +115,15 @@ async def run_closed_loop(target: str, method: str, batch_size: int, concurrency
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     stats = RunStats(method, batch_size, concurrency)
-    requests = request_factory(method, batch_size, seed, think_chars, hostile_share)
+    fresh = request_factory(method, batch_size, seed, think_chars, hostile_share)
+    ready = list(itertools.islice(fresh, prebuild))
+    requests = itertools.chain(ready, fresh)
     async with grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS) as channel:
-        call = _call(reward_pb2_grpc.RewardServiceStub(channel), method)
-        started = time.monotonic()
+        call = _call(channel, method)
+        started, cpu0 = time.monotonic(), time.process_time()
         await asyncio.gather(*(
             _caller(call, requests, started + duration_s, stats, timeout_s, on_done)
             for _ in range(concurrency)))
         stats.wall_s = time.monotonic() - started
+        stats.client_cpu_s = time.process_time() - cpu0
     return stats

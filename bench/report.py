@@ -26,6 +26,8 @@ COLUMNS = (  # (row key, column title, format)
     ("p95_ms", "p95 ms", "{:.1f}"),
     ("p99_ms", "p99 ms", "{:.1f}"),
     ("cpu_s_per_1k", "server CPU s / 1k items", "{:.2f}"),
+    ("main_cpu_s_per_1k", "of which gRPC process", "{:.2f}"),
+    ("client_cpu_s_per_1k", "bench CPU s / 1k items", "{:.2f}"),
     ("timeouts", "TIMEOUT items", "{}"),
     ("restarts", "worker restarts", "{}"),
     ("errors", "failed RPCs", "{}"),

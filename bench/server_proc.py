@@ -130,6 +130,12 @@ class LocalServer:
         assert self.process is not None
         return tree_cpu_seconds(self.process.pid)
 
+    def main_cpu_seconds(self) -> float:
+        """CPU of the gRPC process alone (event loop, protobuf, dispatch), without its workers."""
+        assert self.process is not None
+        stat = _stat(self.process.pid)
+        return 0.0 if stat is None else stat[1]
+
     def scrape(self) -> dict[str, float]:
         return scrape(self.metrics_url)
 

@@ -27,6 +27,8 @@ from bench.mathverify_baseline import run_baseline
 from bench.report import Row, percentile
 from bench.server_proc import LocalServer, scrape
 
+MAX_PREBUILT_ITEMS = 40_000  # ~100 MB of serialized requests at 2,000 think characters
+
 
 class Progress(Protocol):
     """Progress hooks (the CLI's tqdm bar): items as RPCs return, then once per cell."""
@@ -61,7 +63,7 @@ def environment() -> dict[str, Any]:
 
 
 def stats_row(stats: RunStats, workers: int | None, cpu_s: float | None,
-              restarts: float | None) -> Row:
+              restarts: float | None, main_cpu_s: float | None = None) -> Row:
     ms = [x * 1e3 for x in stats.latencies]
     return {
         "workers": workers if workers is not None else "remote", "batch": stats.batch_size,
@@ -71,6 +73,9 @@ def stats_row(stats: RunStats, workers: int | None, cpu_s: float | None,
         "rpc_per_s": stats.rpcs / stats.wall_s if stats.wall_s else 0.0,
         "p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95), "p99_ms": percentile(ms, 99),
         "cpu_s_per_1k": cpu_s / stats.items * 1e3 if cpu_s is not None and stats.items else None,
+        "main_cpu_s_per_1k": main_cpu_s / stats.items * 1e3
+        if main_cpu_s is not None and stats.items else None,
+        "client_cpu_s_per_1k": stats.client_cpu_s / stats.items * 1e3 if stats.items else None,
         "timeouts": stats.timeouts, "restarts": None if restarts is None else int(restarts),
         "errors": sum(stats.errors.values()), "error_codes": dict(stats.errors),
     }
@@ -86,12 +91,18 @@ def _restarts(metrics_url: str | None) -> float | None:
 def run_cell(config: SweepConfig, address: str, server: LocalServer | None, workers: int | None,
              batch: int, concurrency: int, progress: Progress | None) -> Row:
     metrics_url = server.metrics_url if server is not None else config.metrics_url
-    warm = config.warmup_s
-    if warm > 0:  # fill the channel, page in the workers; not measured
-        asyncio.run(run_closed_loop(address, config.method, batch, concurrency, warm,
-                                    seed=config.seed + 7919, think_chars=config.think_chars,
-                                    hostile_share=config.hostile_share))
+    prebuild = 2 * concurrency
+    if config.warmup_s > 0:  # fill the channel, page in the workers; not measured
+        warm = asyncio.run(run_closed_loop(address, config.method, batch, concurrency,
+                                           config.warmup_s, seed=config.seed + 7919,
+                                           think_chars=config.think_chars,
+                                           hostile_share=config.hostile_share))
+        # Enough ready requests for the measured run at 1.5x the warm-up rate (bounded).
+        rate = warm.rpcs / warm.wall_s if warm.wall_s else 0.0
+        prebuild = min(MAX_PREBUILT_ITEMS // batch,
+                       int(rate * config.duration_s * 1.5) + 2 * concurrency)
     cpu0 = server.cpu_seconds() if server is not None else None
+    main0 = server.main_cpu_seconds() if server is not None else None
     restarts0 = _restarts(metrics_url)
     label = f"w={workers} b={batch} c={concurrency}"
     done = (lambda n: progress.items(label, n)) if progress is not None else None
@@ -100,13 +111,15 @@ def run_cell(config: SweepConfig, address: str, server: LocalServer | None, work
     stats = asyncio.run(run_closed_loop(address, config.method, batch, concurrency,
                                         config.duration_s, seed=seed,
                                         think_chars=config.think_chars,
-                                        hostile_share=config.hostile_share, on_done=done))
+                                        hostile_share=config.hostile_share, on_done=done,
+                                        prebuild=prebuild))
     cpu = server.cpu_seconds() - cpu0 if server is not None and cpu0 is not None else None
+    main = server.main_cpu_seconds() - main0 if server is not None and main0 is not None else None
     restarts1 = _restarts(metrics_url)
     delta = restarts1 - restarts0 if restarts0 is not None and restarts1 is not None else None
     if progress is not None:
         progress.cell_done()
-    return stats_row(stats, workers, cpu, delta)
+    return stats_row(stats, workers, cpu, delta, main)
 
 
 def _cells(config: SweepConfig, address: str, server: LocalServer | None, workers: int | None,

@@ -9,7 +9,8 @@ Systems, all given the same rows:
   (b) ours, pool: `VerifierPool` (cache off, so every row is graded) — throughput from one batch
       of all rows, latency from one-item requests sent one after another;
   (c) math-verify 0.9.0: `verify(parse(gold), parse(response))` in one process's main thread (its
-      timeouts are signal-based, so it must run there), gold wrapped as `$gold$`.
+      timeouts are signal-based, so it must run there), gold wrapped as `\\boxed{gold}` (of
+      `$gold$`, the bare gold and this, the most accurate for math-verify on the table).
 Every pass starts cold: (a) and (c) run each pass in a new process and (b) in a new pool, warmed up
 on a few items that are not in the table (both graders cache parses, so a second pass over the same
 rows would measure their caches). Passes of the three are interleaved. Non-hostile rows run
@@ -93,7 +94,7 @@ def ours(gold: str, response: str) -> bool:
 def math_verify(gold: str, response: str) -> bool:
     from math_verify import parse, verify
 
-    return bool(verify(parse(f"${gold}$"), parse(response)))
+    return bool(verify(parse(f"\\boxed{{{gold}}}"), parse(response)))
 
 
 def _guard_init(memory_limit_mb: int) -> None:
