@@ -101,6 +101,9 @@ def test_bench_sweep_starts_its_own_server_and_reads_its_cpu(tmp_path: Path) -> 
     (row,) = json.loads(result.stdout)["rows"]
     _check_latency_rows([row])
     assert row["workers"] == 1 and row["cpu_s_per_1k"] > 0 and row["restarts"] >= 0
+    # The gRPC process is part of the server's process tree, the workers the rest of it.
+    assert 0 < row["main_cpu_s_per_1k"] < row["cpu_s_per_1k"]
+    assert row["client_cpu_s_per_1k"] > 0
 
 
 def test_bench_training_step(server) -> None:
