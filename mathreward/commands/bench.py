@@ -138,7 +138,12 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         title = f"{config.method}, {result['environment']['cpus']} CPUs"
         result["plots"] = [str(p) for p in plot_sweep(result["rows"], args.out, title)]
     _emit(args, result, table)
-    return 1 if any(row["errors"] for row in result["rows"]) else 0
+    failed = [row for row in result["rows"] if row["errors"]]
+    for row in failed:  # say which status codes, not just how many
+        print(f"bench: workers={row['workers']} batch={row['batch']} "
+              f"concurrency={row['concurrency']}: failed RPCs {row['error_codes']}",
+              file=sys.stderr)
+    return 1 if failed else 0
 
 
 def run_step_command(args: argparse.Namespace) -> int:
