@@ -40,6 +40,8 @@ _DROP_RE = re.compile(
 _NEG_SPACE_RE = re.compile(r"\\\\|\\[!,]")  # `\\` (row break) is kept; `\!`, `\,` vanish
 _SPACING_AFTER_LR_RE = re.compile(r"\\(left|right)\s*\\([{}|])")
 _ANGLE_RE = re.compile(r"\\[lr]angle(?![a-zA-Z])")  # vectors <1, 2> are tuples
+_BRACE_NAMES_RE = re.compile(r"\\(lbrace|rbrace|lbrack|rbrack)(?![a-zA-Z])")
+_BRACE_NAMES = {"lbrace": "\\{", "rbrace": "\\}", "lbrack": "[", "rbrack": "]"}
 _FRAC_ALIASES_RE = re.compile(r"\\(?:dfrac|tfrac|cfrac)(?![a-zA-Z])")
 _BINOM_ALIASES_RE = re.compile(r"\\(?:dbinom|tbinom)(?![a-zA-Z])")
 _THOUSANDS_BRACED_RE = re.compile(r"(\d)(?:\{,\}|,\\!|\\,|\\ |\\;|\{\\,\})(?=\d{3}(?!\d))")
@@ -149,6 +151,7 @@ def normalize(answer: str) -> Normalized:
     s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], s)
     s = s.replace("\n", " ").replace("\t", " ").replace("~", " ").strip()
     s = _THOUSANDS_BRACED_RE.sub(r"\1", s)
+    s = _BRACE_NAMES_RE.sub(lambda m: _BRACE_NAMES[m.group(1)], s)
     s = _SPACING_AFTER_LR_RE.sub(r"\\\2", s)
     s = _NEG_SPACE_RE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else "", s)
     s = _DROP_RE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else " ", s)

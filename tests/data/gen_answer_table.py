@@ -906,6 +906,99 @@ def more_negatives() -> None:
         add(r, g, box(a), exp, "look-alike" if not exp else "equivalent form")
 
 
+def value_form_rows() -> None:
+    """Harder equal forms (sympy must prove them) and their one-step-off look-alikes."""
+    for g, a, exp, r in [
+        ("\\frac{\\sqrt6-\\sqrt2}{4}", "\\sin\\frac{\\pi}{12}", True, "6"),
+        ("\\frac{\\sqrt6+\\sqrt2}{4}", "\\sin\\frac{\\pi}{12}", False, "6"),
+        ("-2", "\\log_3 \\frac{1}{9}", True, "6"),
+        ("2", "\\log_3 \\frac{1}{9}", False, "6"),
+        ("\\frac{n(n-1)}{2}", "\\binom{n}{2}", True, "6"),
+        ("\\frac{n(n+1)}{2}", "\\binom{n}{2}", False, "6"),
+        ("0", "\\ln 1", True, "6"),
+        ("\\sqrt3", "\\tan\\frac{\\pi}{3}", True, "6"),
+        ("x+1", "\\frac{(x+1)^2}{x+1}", True, "6"),
+        ("\\frac{\\sqrt{2}}{2}", "\\cos 45^\\circ", True, "6,9"),
+        ("\\frac{1}{2}", "\\sin 30\u00b0", True, "6,9"),
+        ("\\frac{\\sqrt3}{2}", "\\sin 30^\\circ", False, "6,9"),
+        ("1", "\\sin^2 20^\\circ + \\cos^2 20^\\circ", True, "6,9"),
+        ("-8", "(-2)^3", True, "6"),
+        ("8", "(-2)^3", False, "6"),
+        ("-1", "(-1)^{2023}", True, "6"),
+        ("1", "(-1)^{2023}", False, "6"),
+        ("\\sqrt{2}", "2^{0.5}", True, "6,7"),
+        ("2\\sqrt{2}", "8^{1/2}", True, "6"),
+        ("\\frac{1}{\\sqrt{2}+1}", "\\sqrt{2}-1", True, "6"),
+        ("\\frac{1}{\\sqrt{2}+1}", "\\sqrt{2}+1", False, "6"),
+        ("\\frac{1+\\sqrt{5}}{2}", "\\frac{2}{\\sqrt{5}-1}", True, "6"),
+        ("\\sqrt{7+4\\sqrt3}", "2+\\sqrt3", True, "6"),
+        ("\\sqrt{7+4\\sqrt3}", "2+\\sqrt2", False, "6"),
+        ("\\sqrt[3]{2+\\sqrt5}+\\sqrt[3]{2-\\sqrt5}", "1", True, "6"),
+        (
+            "\\cos\\frac{2\\pi}{7}+\\cos\\frac{4\\pi}{7}+\\cos\\frac{6\\pi}{7}",
+            "-\\frac12",
+            True,
+            "6",
+        ),
+        (
+            "\\cos\\frac{2\\pi}{7}+\\cos\\frac{4\\pi}{7}+\\cos\\frac{6\\pi}{7}",
+            "-0.5000001",
+            False,
+            "7",
+        ),
+        ("\\frac{\\pi}{2}", "\\arcsin 1", True, "6"),
+        ("\\frac{\\pi}{3}", "\\arccos\\frac12", True, "6"),
+        ("\\frac{\\pi}{6}", "\\arccos\\frac12", False, "6"),
+        ("e", "\\exp(1)", True, "6,19"),
+        ("e^{-1}", "\\frac{1}{e}", True, "6"),
+        ("10", "\\log_{2} 1024", True, "6"),
+        ("\\frac{\\ln 3}{\\ln 2}", "\\log_2 3", True, "6"),
+        ("\\log_2 3", "1.585", False, "7"),
+        ("\\binom{10}{2}", "\\binom{10}{8}", True, "6"),
+        ("\\binom{10}{2}", "\\binom{10}{3}", False, "6"),
+        ("x^2-4", "(x-2)(x+2)", True, "6"),
+        ("(x-2)(x+2)", "x^2+4", False, "6"),
+        ("2(x+1)", "2x+1", False, "6"),
+        ("-2", "\\sqrt[3]{-8}", True, "6"),
+        ("2", "\\sqrt[3]{-8}", False, "6"),
+        ("11", "x = 5+5+1 = 11", True, "13"),
+        ("11", "x = 5+5+1 = 7 = 11", False, "13"),
+        ("5", "2+3=5", True, "13"),
+        ("5", "2+2=5", False, "13"),
+        ("x=5", "x=\\frac{10}{2}=5", True, "13"),
+        ("(1,3)", "{1,3}", True, "11,15"),
+        ("28\\%", "28 pct", True, "8"),
+        ("y=2x+1", "y=2x+1=3", False, "13"),
+        ("\\{1,2\\}", "\\left\\lbrace 2, 1 \\right\\rbrace", True, "11,15"),
+        ("\\frac13", "0.(3)", True, "7"),
+        ("\\frac13", "0.3", False, "7"),
+        ("[1,3)", "\\{x \\mid 1 \\le x < 3\\}", True, "14"),
+        ("[1,3)", "\\{x \\mid 1 < x < 3\\}", False, "14"),
+        ("A", "(a)", True, "18"),
+        ("10 \\text{ AM}", "10 \\text{ PM}", False, "10"),
+        ("5", "\u20ac5", True, "10"),
+        ("(x+1)^{100}", "(x+1)^{99}(x+1)", True, "6"),
+        ("(x+1)^{100}", "(x+1)^{100}+1", False, "6"),
+        ("x^{100}-1", "(x-1)(x^{99}+x^{98})", False, "6"),
+    ]:
+        add(r, g, box(a), exp, "look-alike" if not exp else "equivalent form")
+    for g, resp, exp, r in [
+        ("-3", "The answer is -3.", True, "4"),
+        ("7", "The answer is: **7**", True, "4"),
+        ("7", "I think the answer is 7 but not sure", False, "4"),
+        ("2, 3", "The answer is 2 and 3.", True, "4,15"),
+        ("3.5", "The final answer is 3.5 cm.", True, "4,10"),
+        ("B", "The answer is B.", True, "4,18"),
+        ("5", "**Answer**: 5", True, "4"),
+        ("5", "**Final Answer:** 5", True, "4"),
+        ("5", "</think> \\boxed{5}", True, "1"),
+        ("5", "<think>\n\n</think>\n\n", False, "1"),
+        ("C", "\\(\\boxed{\\text{C}}\\).", True, "2,18"),
+        ("6", "\\boxed{5} \\boxed{6} \\boxed{5}", False, "2"),
+    ]:
+        add(r, g, resp, exp, "statement/extraction form")
+
+
 def hostile_rows() -> None:
     r = "20"
     payloads = [
@@ -977,6 +1070,7 @@ def main() -> None:
         calculator_rows,
         more_rows,
         more_negatives,
+        value_form_rows,
         hostile_rows,
     ):
         section()

@@ -46,6 +46,7 @@ def test_row(row: dict) -> None:
     result = verify(row["response"], row["gold"])
     assert result.correct is row["expected"], (row["note"], result)
     assert result.reason
+    assert not result.reason.startswith("grader error"), result  # no masked exception
 
 
 @pytest.mark.timeout(20)
@@ -57,3 +58,4 @@ def test_hostile_row(row: dict) -> None:
         Verdict.INCORRECT, Verdict.UNPARSEABLE, Verdict.RESOURCE_LIMIT, Verdict.NO_ANSWER
     )
     assert result.reason
+    assert not result.reason.startswith("grader error"), result  # refused on purpose
