@@ -21,7 +21,7 @@ from verifier import limits
 from verifier.errors import ParseError, ResourceLimitError, UndefinedError
 from verifier.lexer import Token, tokenize
 from verifier.nodes import Assign, Bracketed, ListLit, NamedSet, Relation, SetLit, SetOp, Text
-from verifier.parse_commands import GREEK_CMDS, CommandsMixin, ex
+from verifier.parse_commands import GREEK_CMDS, CommandsMixin, ex, number_value
 
 PM = sp.Symbol("__pm__")  # placeholder for ±; expanded into two list items per item
 _REL_OPS = {"=": "=", "==": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!="}
@@ -214,6 +214,8 @@ class Parser(CommandsMixin):
         if self.at_op("-"):
             self.next()
             return -self.exponent()
+        if self.at("NUM"):  # `x^2\frac12` is x^2/2: no mixed number inside an exponent
+            return number_value(self.next())
         return self.postfix()
 
     def postfix(self) -> sp.Expr:

@@ -130,3 +130,34 @@ def test_verifier_source_never_calls_string_evaluators() -> None:
     for path in sorted(VERIFIER_DIR.glob("*.py")):
         called = _called_names(ast.parse(path.read_text(encoding="utf-8")))
         assert not (called & banned), (path.name, called & banned)
+
+
+def test_parsed_answers_are_never_reparsed_from_text() -> None:
+    """A unique symbol name, pushed through every comparison path (simplify, sets, equations,
+    matrices, numeric probes), never shows up in a compile/exec event: sympy never turns our
+    expressions back into source text."""
+    tag = "x_{zq9}"
+    cases = [
+        (f"({tag}+1)^2", f"{tag}^2+2{tag}+1"),
+        (f"\\frac{{{tag}^2-1}}{{{tag}-1}}", f"{tag}+1"),
+        (f"y = 2{tag}+1", f"2{tag}+1 = y"),
+        (f"{tag} > 3", "(3, \\infty)"),
+        (
+            f"\\begin{{pmatrix}} {tag} & 1 \\end{{pmatrix}}",
+            f"\\begin{{pmatrix}} {tag} & 1 \\end{{pmatrix}}",
+        ),
+        (f"\\sin^2 {tag} + \\cos^2 {tag}", "1"),
+        (f"\\{{{tag}, 1\\}}", f"\\{{1, {tag}\\}}"),
+        (f"sqrt({tag})*sqrt({tag})", f"{tag}"),
+    ]
+    verify("\\boxed{x^2+1}", "(x+1)^2 - 2x")
+    _EVENTS.clear()
+    _RECORDING[0] = True
+    try:
+        results = [verify(f"\\boxed{{{answer}}}", gold) for answer, gold in cases]
+    finally:
+        _RECORDING[0] = False
+    assert all(r.verdict in (Verdict.CORRECT, Verdict.INCORRECT) for r in results), results
+    assert sum(r.correct for r in results) >= 6, results
+    for event, args in _EVENTS:
+        assert "zq9" not in args, (event, args)
