@@ -1,0 +1,272 @@
+"""Batched PRM inference behind an asyncio front.
+
+Requests are encoded on a helper thread, admitted to a bounded queue (all or nothing: overload
+raises `PrmQueueFull`, which the service maps to RESOURCE_EXHAUSTED), gathered into micro-batches
+(at most `max_batch_size` items, padded tokens under `max_batch_tokens`, waiting at most
+`max_wait_ms` for company), sorted by length to cut padding, and run on ONE inference thread under
+`torch.inference_mode`. That thread resolves each item's future on the event loop with
+`loop.call_soon_threadsafe`. Item problems are data: a too-long item gets `StepStatus.TOO_LONG`,
+an empty one `NO_STEPS`, a failing forward `ERROR` for its micro-batch only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from prm import formats
+
+BUNDLED_WEIGHTS = Path(__file__).resolve().parent / "weights"
+
+
+@dataclass(frozen=True)
+class PrmConfig:
+    model_path: str | None = None  # None = bundled prm/weights
+    device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:N"
+    max_batch_size: int = 64
+    max_batch_tokens: int = 16384
+    max_wait_ms: float = 5.0
+    max_queue_items: int = 4096
+    step_separator: str = "\n\n"
+
+
+class StepStatus(enum.Enum):
+    OK = "ok"
+    TOO_LONG = "too_long"
+    NO_STEPS = "no_steps"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class StepScores:
+    scores: tuple[float, ...]
+    status: StepStatus
+    reason: str = ""
+
+
+class PrmError(Exception):
+    """Base of the PRM engine's errors."""
+
+
+class PrmQueueFull(PrmError):
+    """The bounded queue cannot take the whole request; retry with backoff."""
+
+
+class PrmNotReady(PrmError):
+    """`start()` has not finished (or `close()` was called)."""
+
+
+@dataclass
+class _Item:
+    ids: list[int]
+    tags: list[int]
+    future: asyncio.Future
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(name)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise PrmError(f"device {name!r} requested but CUDA is not available")
+    return dev
+
+
+class PrmEngine:
+    def __init__(self, config: PrmConfig) -> None:
+        self._config = config
+        self._device = resolve_device(config.device)
+        self._dtype = torch.bfloat16 if self._device.type == "cuda" else torch.float32
+        self._infer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prm-infer")
+        self._encode = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prm-encode")
+        self._loaded: formats.LoadedPrm | None = None
+        self._queue: asyncio.Queue[_Item] | None = None
+        self._task: asyncio.Task | None = None
+        self._inflight: asyncio.Semaphore | None = None
+        self._pending = 0
+        self._ready = False
+        self._max_len = 0
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    @property
+    def pending_items(self) -> int:
+        return self._pending
+
+    @property
+    def device(self) -> torch.device:
+        return self._device
+
+    async def start(self) -> None:
+        """Load the model and run one warm-up forward, both on the inference thread."""
+        loop = asyncio.get_running_loop()
+        path = self._config.model_path or str(BUNDLED_WEIGHTS)
+        self._loaded = await loop.run_in_executor(self._infer, self._load_and_warm, path)
+        cfg_max = getattr(getattr(self._loaded.model, "config", None),
+                          "max_position_embeddings", None) or self._loaded.spec.max_length
+        self._max_len = min(self._loaded.spec.max_length, int(cfg_max))
+        self._queue = asyncio.Queue()
+        self._inflight = asyncio.Semaphore(2)  # one batch running, the next one formed
+        self._task = asyncio.create_task(self._batch_loop(), name="prm-batcher")
+        self._ready = True
+
+    def _load_and_warm(self, path: str) -> formats.LoadedPrm:
+        loaded = formats.load(path, self._device, self._dtype)
+        enc = formats.encode(loaded.spec, loaded.tokenizer, "What is 1 + 1?", ["1 + 1 = 2."])
+        ids = torch.tensor([enc.ids], device=self._device)
+        with torch.inference_mode():
+            loaded.step_probs(ids, torch.ones_like(ids))
+        return loaded
+
+    async def score(self, problem: str, steps: Sequence[str]) -> StepScores:
+        return (await self.score_many([(problem, steps)]))[0]
+
+    async def score_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[StepScores]:
+        """Scores per item, in order. Raises PrmQueueFull if the whole batch does not fit."""
+        if not self._ready or self._queue is None:
+            raise PrmNotReady("PRM engine is not started")
+        if self._pending + len(items) > self._config.max_queue_items:
+            raise PrmQueueFull(f"PRM queue full ({self._pending} pending, "
+                               f"{len(items)} requested, limit {self._config.max_queue_items})")
+        self._pending += len(items)  # reserve now: admission is all or nothing
+        loop = asyncio.get_running_loop()
+        try:
+            encoded = await loop.run_in_executor(self._encode, self._encode_all, list(items))
+        except BaseException:
+            self._pending -= len(items)
+            raise
+        results: list[StepScores | None] = [None] * len(items)
+        waits: list[tuple[int, asyncio.Future]] = []
+        for i, enc in enumerate(encoded):
+            if isinstance(enc, StepScores):
+                results[i] = enc
+                self._pending -= 1
+                continue
+            fut = loop.create_future()
+            self._queue.put_nowait(_Item(enc.ids, enc.tag_positions, fut))
+            waits.append((i, fut))
+        if waits:  # gather: if the caller is cancelled, its queued items are cancelled too
+            done = await asyncio.gather(*(f for _, f in waits))
+            for (i, _), res in zip(waits, done, strict=True):
+                results[i] = res
+        return [r for r in results if r is not None]
+
+    def _encode_all(self, items: list[tuple[str, Sequence[str]]]):
+        assert self._loaded is not None
+        out: list[formats.Encoded | StepScores] = []
+        for problem, steps in items:
+            steps = [s for s in steps]
+            if not steps:
+                out.append(StepScores((), StepStatus.NO_STEPS, "no steps to score"))
+                continue
+            try:
+                enc = formats.encode(self._loaded.spec, self._loaded.tokenizer, problem, steps)
+            except Exception as exc:  # a tokenizer failure is this item's problem only
+                out.append(StepScores((), StepStatus.ERROR, f"encode failed: {exc}"))
+                continue
+            if len(enc.ids) > self._max_len:
+                out.append(StepScores((), StepStatus.TOO_LONG,
+                                      f"{len(enc.ids)} tokens > max {self._max_len}"))
+            elif len(enc.tag_positions) != len(steps):
+                out.append(StepScores((), StepStatus.ERROR, "step tags lost in tokenization"))
+            else:
+                out.append(enc)
+        return out
+
+    async def _batch_loop(self) -> None:
+        assert self._queue is not None and self._inflight is not None
+        loop = asyncio.get_running_loop()
+        cfg = self._config
+        while True:
+            batch = [await self._queue.get()]
+            deadline = loop.time() + cfg.max_wait_ms / 1000
+            while len(batch) < cfg.max_batch_size:
+                if not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                    continue
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                except TimeoutError:
+                    break
+            live = [it for it in batch if not it.future.done()]  # drop cancelled requests
+            self._pending -= len(batch) - len(live)
+            for micro in self._micro_batches(live):
+                await self._inflight.acquire()
+                self._infer.submit(self._run, micro, loop)
+
+    def _micro_batches(self, items: list[_Item]) -> list[list[_Item]]:
+        """Sorted by length; each micro-batch's padded size stays under the token budget."""
+        out: list[list[_Item]] = []
+        cur: list[_Item] = []
+        for it in sorted(items, key=lambda x: len(x.ids)):
+            width = len(it.ids)  # sorted: the newest item is the longest
+            if cur and (width * (len(cur) + 1) > self._config.max_batch_tokens
+                        or len(cur) >= self._config.max_batch_size):
+                out.append(cur)
+                cur = []
+            cur.append(it)
+        if cur:
+            out.append(cur)
+        return out
+
+    def _run(self, items: list[_Item], loop: asyncio.AbstractEventLoop) -> None:
+        """Inference thread: one padded forward, then hand results back to the loop."""
+        try:
+            results = self._forward(items)
+        except Exception as exc:  # e.g. CUDA OOM: this micro-batch fails, the engine lives
+            results = [StepScores((), StepStatus.ERROR, f"forward failed: {exc}")] * len(items)
+        loop.call_soon_threadsafe(self._resolve, items, results)
+
+    def _forward(self, items: list[_Item]) -> list[StepScores]:
+        assert self._loaded is not None
+        B, T = len(items), max(len(it.ids) for it in items)
+        ids = torch.full((B, T), self._loaded.pad_id, dtype=torch.long)  # (B, T), right-padded
+        mask = torch.zeros((B, T), dtype=torch.long)  # (B, T)
+        for i, it in enumerate(items):
+            ids[i, : len(it.ids)] = torch.tensor(it.ids, dtype=torch.long)
+            mask[i, : len(it.ids)] = 1
+        with torch.inference_mode():
+            probs = self._loaded.step_probs(ids.to(self._device), mask.to(self._device))  # (B, T)
+            probs = probs.float().cpu()
+        return [StepScores(tuple(probs[i, it.tags].tolist()), StepStatus.OK)
+                for i, it in enumerate(items)]
+
+    def _resolve(self, items: list[_Item], results: list[StepScores]) -> None:
+        assert self._inflight is not None
+        self._inflight.release()
+        for it, res in zip(items, results, strict=True):
+            self._pending -= 1
+            if not it.future.done():
+                it.future.set_result(res)
+
+    async def close(self) -> None:
+        """Stop batching; items still queued get an ERROR status; release the threads."""
+        self._ready = False
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._infer, lambda: None)  # let the running batch finish
+        await asyncio.sleep(0)  # its results are resolved by a callback already scheduled
+        while self._queue is not None and not self._queue.empty():
+            it = self._queue.get_nowait()
+            self._pending -= 1
+            if not it.future.done():
+                it.future.set_result(StepScores((), StepStatus.ERROR, "engine closed"))
+        self._infer.shutdown(wait=True)
+        self._encode.shutdown(wait=True)

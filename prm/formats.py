@@ -1,0 +1,180 @@
+"""One adapter per PRM checkpoint family, behind one interface used by the engine.
+
+- `qwen_prm`: Qwen2.5-Math-PRM layout (Qwen2 backbone + `score` head, chat template, steps joined
+  by `<extra_0>`, P(correct) = softmax(logits)[..., 1] at each `<extra_0>`). Our bundled model is
+  this layout too, with `system_prompt` empty and `step_features` on (exact-arithmetic marker
+  tokens before each step tag, see `prm/arith.py`).
+- `math_shepherd`: a causal LM; `question + " " + "Step 1: ... ки\\nStep 2: ... ки"`; at each
+  `ки`, softmax over the logits of the `+` and `-` tokens, index of `+`.
+
+The family is read from `prm_format.json` in the model directory when present, else guessed from
+`config.json` (`Qwen2ForProcessRewardModel` -> qwen_prm; `*ForCausalLM` -> math_shepherd).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file
+from transformers import AutoConfig, AutoModelForCausalLM, PreTrainedTokenizerFast, Qwen2Config
+
+from prm import arith
+from prm.model import QwenPrm
+
+QWEN_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
+MARKER_EQ_BAD, MARKER_EQ_OK, MARKER_NUM_NEW = "<eq_bad>", "<eq_ok>", "<num_new>"
+
+
+class PrmFormatError(Exception):
+    """The model directory is not a supported PRM checkpoint."""
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    kind: str  # "qwen_prm" | "math_shepherd"
+    step_tag: str = "<extra_0>"
+    system_prompt: str | None = QWEN_SYSTEM  # qwen_prm only; None/"" = no system turn
+    step_features: bool = False  # insert exact-arithmetic markers (our bundled model)
+    good_token: str = "+"  # math_shepherd only
+    bad_token: str = "-"
+    max_length: int = 1024
+
+    @staticmethod
+    def read(directory: Path) -> FormatSpec:
+        fmt_file = directory / "prm_format.json"
+        if fmt_file.exists():
+            data = json.loads(fmt_file.read_text())
+            return FormatSpec(**{k: v for k, v in data.items() if k in _SPEC_FIELDS})
+        cfg_file = directory / "config.json"
+        if not cfg_file.exists():
+            raise PrmFormatError(f"{directory}: no config.json")
+        archs = json.loads(cfg_file.read_text()).get("architectures") or [""]
+        if archs[0] == "Qwen2ForProcessRewardModel":
+            return FormatSpec(kind="qwen_prm")
+        if archs[0].endswith("ForCausalLM"):
+            return FormatSpec(kind="math_shepherd", step_tag="ки", system_prompt=None)
+        raise PrmFormatError(f"{directory}: unsupported architecture {archs[0]!r}")
+
+
+_SPEC_FIELDS = set(FormatSpec.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    ids: list[int]
+    tag_positions: list[int]  # one per step, in order
+    prompt_len: int  # tokens before the first step (training: LM-loss boundary)
+
+
+def _clean(text: str, spec: FormatSpec) -> str:
+    """Hostile text must not forge step tags or chat-template tokens."""
+    for t in (spec.step_tag, "<|im_start|>", "<|im_end|>", "<|endoftext|>", MARKER_EQ_BAD,
+              MARKER_EQ_OK, MARKER_NUM_NEW):
+        text = text.replace(t, " ")
+    return text
+
+
+def prompt_text(spec: FormatSpec, problem: str) -> str:
+    problem = _clean(problem, spec)
+    if spec.kind == "math_shepherd":
+        return problem + " "
+    sys_turn = f"<|im_start|>system\n{spec.system_prompt}<|im_end|>\n" if spec.system_prompt else ""
+    return f"{sys_turn}<|im_start|>user\n{problem}<|im_end|>\n<|im_start|>assistant\n"
+
+
+def steps_text(spec: FormatSpec, problem: str, steps: Sequence[str]) -> str:
+    clean = [_clean(s, spec).strip() for s in steps]
+    if spec.kind == "math_shepherd":
+        return "\n".join(f"Step {i + 1}: {s} {spec.step_tag}" for i, s in enumerate(clean))
+    marks = [""] * len(clean)
+    if spec.step_features:
+        feats = arith.step_features(problem, clean)
+        marks = [(MARKER_EQ_BAD if f.eq_bad else "") + (MARKER_EQ_OK if f.eq_ok else "")
+                 + (MARKER_NUM_NEW if f.num_new else "") for f in feats]
+    body = "".join(f"{s} {m}{spec.step_tag}" for s, m in zip(clean, marks, strict=True))
+    return body + "<|im_end|>\n"
+
+
+def encode(spec: FormatSpec, tokenizer, problem: str, steps: Sequence[str]) -> Encoded:
+    """Token ids of one (problem, steps) item and the position of each step's tag."""
+    prompt = prompt_text(spec, problem)
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    step_ids = tokenizer(steps_text(spec, problem, steps), add_special_tokens=False)["input_ids"]
+    ids = list(prompt_ids) + list(step_ids)
+    tag = tag_id(spec, tokenizer)
+    positions = [i for i, t in enumerate(ids) if t == tag and i >= len(prompt_ids)]
+    return Encoded(ids, positions, len(prompt_ids))
+
+
+def tag_id(spec: FormatSpec, tokenizer) -> int:
+    return _last_id(tokenizer, spec.step_tag)
+
+
+def _last_id(tokenizer, text: str) -> int:
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    if not ids:
+        raise PrmFormatError(f"tokenizer cannot encode {text!r}")
+    return ids[-1]
+
+
+@dataclass
+class LoadedPrm:
+    """A loaded checkpoint: `step_probs` maps a padded batch to P(step correct) per token."""
+
+    spec: FormatSpec
+    tokenizer: PreTrainedTokenizerFast
+    model: torch.nn.Module
+    pad_id: int
+    extra: dict = field(default_factory=dict)
+
+    def step_probs(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, T) ids, mask -> (B, T) probability that the step ending at each token is right."""
+        if self.spec.kind == "math_shepherd":
+            logits = self.model(input_ids=ids, attention_mask=mask).logits  # (B, T, V)
+            pair = logits[..., [self.extra["good_id"], self.extra["bad_id"]]]  # (B, T, 2)
+            return pair.float().softmax(-1)[..., 0]
+        logits = self.model(ids, mask)  # (B, T, 2)
+        return logits.float().softmax(-1)[..., 1]
+
+
+def load(path: str | Path, device: torch.device, dtype: torch.dtype) -> LoadedPrm:
+    directory = Path(path)
+    spec = FormatSpec.read(directory)
+    tokenizer = PreTrainedTokenizerFast.from_pretrained(str(directory))
+    pad_id = tokenizer.pad_token_id
+    if pad_id is None:
+        pad_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
+    if spec.kind == "qwen_prm":
+        model = _load_qwen_prm(directory)
+        extra: dict = {}
+    elif spec.kind == "math_shepherd":
+        model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=torch.float32)
+        extra = {"good_id": _last_id(tokenizer, spec.good_token),
+                 "bad_id": _last_id(tokenizer, spec.bad_token)}
+    else:
+        raise PrmFormatError(f"unknown format kind {spec.kind!r}")
+    model = model.to(device=device, dtype=dtype).eval()
+    return LoadedPrm(spec, tokenizer, model, pad_id, extra)
+
+
+def _load_qwen_prm(directory: Path) -> QwenPrm:
+    config = AutoConfig.from_pretrained(str(directory))
+    if not isinstance(config, Qwen2Config):
+        raise PrmFormatError(f"{directory}: qwen_prm needs a Qwen2 config, got {type(config)}")
+    model = QwenPrm(config)
+    state: dict[str, torch.Tensor] = {}
+    files = sorted(directory.glob("*.safetensors"))
+    if not files:
+        raise PrmFormatError(f"{directory}: no *.safetensors")
+    for f in files:
+        state.update(load_file(str(f)))
+    state = {k: v for k, v in state.items() if k.startswith(("model.", "score."))}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing if "rotary_emb" not in k]
+    if missing or unexpected:
+        raise PrmFormatError(f"{directory}: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    return model

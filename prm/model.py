@@ -1,0 +1,35 @@
+"""The Qwen2.5-Math-PRM module: a Qwen2 backbone and a two-class `score` head per token.
+
+Transformers has no class for it (the hub checkpoint uses remote code), so we own it. Parameter
+names match the hub checkpoint (`model.*`, `score.0.*`, `score.2.*`), so its safetensors load
+as-is. The bundled model is this same module, trained from scratch by `prm/train.py`.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from transformers import Qwen2Config, Qwen2Model
+
+
+class QwenPrm(nn.Module):
+    def __init__(self, config: Qwen2Config) -> None:
+        super().__init__()
+        self.config = config
+        self.model = Qwen2Model(config)
+        h = config.hidden_size
+        self.score = nn.Sequential(nn.Linear(h, h), nn.ReLU(), nn.Linear(h, 2))
+
+    def hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(B, T) ids and mask -> (B, T, H) last hidden states."""
+        out = self.model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+        return out.last_hidden_state
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(B, T) -> (B, T, 2) logits; P(step correct) = softmax(logits)[..., 1] at step tags."""
+        return self.score(self.hidden(input_ids, attention_mask))
+
+    def lm_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """(B, T, H) -> (B, T, V) next-token logits through the tied input embedding (training's
+        auxiliary loss only; nothing extra is saved)."""
+        return hidden @ self.model.embed_tokens.weight.T
