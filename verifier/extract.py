@@ -35,12 +35,16 @@ class Extraction:
 
 
 def answer_region(response: str, options: VerifyOptions = DEFAULT_OPTIONS) -> str | None:
-    """Rule 1: the text after the last `</think>`; None when thinking never finished."""
+    """Rule 1: the text after the last `</think>`; None when thinking never finished.
+
+    A `<think>` after the last `</think>` opens a block that never closes: no answer either.
+    """
     close = response.rfind(THINK_CLOSE)
     if close >= 0:
         if options.require_think and THINK_OPEN not in response[:close]:
             return None
-        return response[close + len(THINK_CLOSE) :]
+        region = response[close + len(THINK_CLOSE) :]
+        return None if THINK_OPEN in region else region
     if THINK_OPEN in response or options.require_think:
         return None
     return response

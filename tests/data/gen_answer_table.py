@@ -66,6 +66,8 @@ def extraction_rows() -> None:
     add(r, "5", "<think>a</think>\\boxed{5}</think>\\boxed{6}", False, "last </think> wins")
     add(r, "12", "<think>\nwork\n</think>\n\nAnswer: 12", True, "statement after think")
     add(r, "12", "<think>Answer: 12", False, "statement inside unfinished think")
+    add(r, "5", "<think>a</think>\\boxed{5} <think>wait, maybe", False, "second think never closed")
+    add(r, "5", "<think>a</think><think>b</think>\\boxed{5}", True, "two closed think blocks")
     r = "2"
     add(r, "3", "\\boxed{2} wait, no: \\boxed{3}", True, "last box counts")
     add(r, "2", "\\boxed{2} wait, no: \\boxed{3}", False, "earlier box ignored")

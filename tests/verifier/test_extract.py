@@ -40,6 +40,7 @@ def test_extracts(response: str, expected: str) -> None:
     "response",
     [
         "<think>so the answer is \\boxed{5}",  # unfinished thinking
+        "<think>a</think>\\boxed{5} <think>wait",  # a second think block never closed
         "\\boxed{5} and then \\boxed{6",  # last box unclosed, earlier box complete
         "we get 42 apples",  # no last-number fallback
         "",
