@@ -19,6 +19,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
+import re
 import time
 from collections.abc import AsyncIterator, Hashable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ except ImportError:  # pragma: no cover - only before the grader's extract modul
 _MAX_PARENT_EXTRACT_CHARS = 200_000
 # Keys longer than this are deduplicated within a batch but not cached (bounds cache memory).
 _MAX_CACHED_KEY_CHARS = 4096
+# A bare number or fraction: the grader decides these on its exact fast path in microseconds,
+# so such items may share one worker task (see verifier/dispatch.py).
+_PLAIN_RE = re.compile(r"-?(?:\d{1,40}(?:\.\d{1,40})?|\\[dt]?frac\{\d{1,40}\}\{\d{1,40}\})")
+_MAX_PLAIN_RESPONSE_CHARS = 20_000
 # Batches at least this large are keyed on a thread so the event loop keeps serving.
 _THREAD_PLAN_ITEMS = 128
 
@@ -212,7 +217,7 @@ class VerifierPool:
                 cacheable = _key_chars(key) <= _MAX_CACHED_KEY_CHARS
                 cached = self._cache.get(key) if cacheable else None
                 if cached is None:
-                    job = Job(item.response, item.gold, options, extracted)
+                    job = Job(item.response, item.gold, options, extracted, _plain(item, extracted))
                     known = _Group(key, cacheable, job)
                     batch.groups.append(known)
                 else:
@@ -274,6 +279,15 @@ def _grading_key(item: VerifyItem, options: VerifyOptions) -> tuple[Hashable, st
     if extracted is None:
         return ("response", item.gold, item.response, options), None
     return ("answer", item.gold, extracted, options), extracted
+
+
+def _plain(item: VerifyItem, extracted: str | None) -> bool:
+    return (
+        extracted is not None
+        and len(item.response) <= _MAX_PLAIN_RESPONSE_CHARS
+        and _PLAIN_RE.fullmatch(extracted.strip()) is not None
+        and _PLAIN_RE.fullmatch(item.gold.strip()) is not None
+    )
 
 
 def _key_chars(key: Hashable) -> int:

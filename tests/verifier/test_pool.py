@@ -17,9 +17,10 @@ from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
 from verifier.verify import verify
 
 OPTIONS = VerifyOptions()
-# A real input that keeps sympy busy for seconds (expanding two trinomials to the 50th power to
-# prove them different): far longer than any budget used here.
-SLOW = VerifyItem("slow", r"\boxed{(x+y+z)^{50}-(x-y+z)^{50}}", r"(x+y+z)^{50}-(x-y-z)^{50}")
+# A real input that keeps sympy busy for far longer than any budget used here: a correct answer
+# in another form, (a+b+c+d)^64 (a-b) against its distributed form, which the grader can only
+# prove equal by expanding (a+b+c+d)^64 (47,905 terms; > 30 s unbounded).
+SLOW = VerifyItem("slow", r"\boxed{(a+b+c+d)^{64}(a-b)}", r"(a+b+c+d)^{64}a-(a+b+c+d)^{64}b")
 
 MIXED = [
     VerifyItem("a", r"so the answer is \boxed{\frac{6}{8}}", r"\frac34"),
@@ -190,7 +191,8 @@ def test_stream_deadline_and_pending_items(pool: VerifierPool):
 def test_workers_are_recycled_after_max_tasks(rec: Recorder):
     config = PoolConfig(workers=2, item_timeout_s=2.0, max_tasks_per_child=3, cache_size=0)
     with VerifierPool(config, observer=rec) as own:
-        batch = [VerifyItem(str(i), f"\\boxed{{{i}}}", str(i)) for i in range(16)]
+        # Not plain numbers, so each item is its own task (plain ones share chunk tasks).
+        batch = [VerifyItem(str(i), f"\\boxed{{x+{i}}}", f"{i}+x") for i in range(16)]
         results = own.verify_many(batch, OPTIONS)
     assert all(r.correct for r in results)
     assert rec.restarts.count("recycle") >= 3

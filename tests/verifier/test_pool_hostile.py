@@ -26,10 +26,13 @@ from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
 
 OPTIONS = VerifyOptions()
 TABLE = Path(__file__).resolve().parents[1] / "data" / "answer_table.jsonl"
-# Real inputs that keep sympy busy for seconds (proving two big expressions different); neither
-# is refused by the pre-checks, so only the wall-clock budget stops them.
-SLOW = VerifyItem("slow", r"\boxed{(x+y+z)^{50}-(x-y+z)^{50}}", r"(x+y+z)^{50}-(x-y-z)^{50}")
-SLOW_2 = VerifyItem("slow2", r"\boxed{\sqrt{2}^{9999}+\sqrt{3}^{9999}}", r"\sqrt{5}^{9999}")
+# Real inputs that keep sympy busy for far longer than any budget here (> 30 s unbounded, ~100 MB):
+# correct answers in another form that the grader can only prove equal by expanding a big power
+# of a sum. Neither is refused by the pre-checks, so only the wall-clock budget stops them.
+SLOW = VerifyItem("slow", r"\boxed{(a+b+c+d)^{64}(a-b)}", r"(a+b+c+d)^{64}a-(a+b+c+d)^{64}b")
+SLOW_2 = VerifyItem(
+    "slow2", r"\boxed{(a+b+c+d+e)^{30}(a-b)}", r"(a+b+c+d+e)^{30}a-(a+b+c+d+e)^{30}b"
+)
 FAST = [
     VerifyItem(f"f{i}", f"The answer is \\boxed{{\\frac{{{i}}}{{2}}}}", f"{i / 2}")
     for i in range(10)
@@ -134,6 +137,27 @@ def test_killed_workers_lose_no_other_item_and_the_pool_recovers():
         time.sleep(0.5)
         assert all(r.correct for r in pool.verify_many(FAST, OPTIONS))
         assert recorder.restarts[-1] == "crash"
+
+
+def test_worker_killed_inside_a_chunk_of_plain_items_loses_none():
+    """Plain items travel many per task; a chunk whose worker dies is re-run item by item."""
+    config = PoolConfig(workers=2, item_timeout_s=5.0, cache_size=0)
+    with VerifierPool(config) as pool:
+        batch = [
+            VerifyItem(str(i), f"so \\boxed{{{i}}}", str(i if i % 3 else i + 1))
+            for i in range(20000)
+        ]
+        outcome: list[list[Result]] = []
+        thread = threading.Thread(target=lambda: outcome.append(pool.verify_many(batch, OPTIONS)))
+        thread.start()
+        time.sleep(0.3)
+        os.kill(next(iter(_worker_pids())), signal.SIGKILL)
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+        results = outcome[0]
+        assert [r.correct for r in results] == [i % 3 != 0 for i in range(20000)]
+        assert all(r.verdict in (Verdict.CORRECT, Verdict.INCORRECT) for r in results)
+        assert pool.verify_many(FAST[:2], OPTIONS)[1].correct
 
 
 @pytest.mark.skipif(not TABLE.exists(), reason="answer table not written yet")
