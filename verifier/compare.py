@@ -239,10 +239,60 @@ def _matrix_equal(g: Any, r: Any, rel_tol: float) -> bool:
     )
 
 
+_FLIPPED = {"<": ">", "<=": ">="}
+
+
+def _links(rel: Relation) -> list[tuple[str, sp.Expr]] | None:
+    """Each link `L op R` as (op, d) with op in >, >=, =, != and d = L - R (so `d op 0`)."""
+    out = []
+    for left, op, right in zip(rel.exprs, rel.ops, rel.exprs[1:], strict=False):
+        if not (isinstance(left, sp.Expr) and isinstance(right, sp.Expr)):
+            return None
+        if op in _FLIPPED:
+            out.append((_FLIPPED[op], right - left))
+        else:
+            out.append((op, left - right))
+    return out
+
+
+def _link_equal(a: tuple[str, sp.Expr], b: tuple[str, sp.Expr]) -> bool:
+    (op_a, d_a), (op_b, d_b) = a, b
+    if op_a != op_b:
+        return False
+    if op_a in ("=", "!="):
+        return equation_equal(d_a, d_b)
+    if d_a == d_b:
+        return True
+    if d_a.free_symbols != d_b.free_symbols or sp.count_ops(d_a) + sp.count_ops(d_b) > MAX_OPS:
+        return False
+    try:
+        ratio = sp.cancel(sp.together(d_a / d_b))
+    except (TypeError, ValueError, NotImplementedError, RecursionError, ArithmeticError):
+        return False
+    return bool(not ratio.free_symbols and ratio.is_positive)
+
+
+def relation_equal(g: Relation, r: Relation) -> bool:
+    """`x + y > 3` = `3 < y + x` = `2x + 2y > 6`: the same links up to a positive factor."""
+    lg, lr = _links(g), _links(r)
+    if lg is None or lr is None:
+        return False
+    return all(any(_link_equal(a, b) for b in lr) for a in lg) and all(
+        any(_link_equal(b, a) for a in lg) for b in lr
+    )
+
+
 def _set_equal(g: Any, r: Any) -> bool:
     """Rule 14: inequalities, intervals and unions are equal when they are the same set."""
     sg, sr = as_set(g), as_set(r)
     if sg is None or sr is None:
+        # Not sets of reals we can build (symbolic endpoints, several variables): compare shapes.
+        if isinstance(g, Bracketed) and isinstance(r, Bracketed):
+            return (g.open, g.close) == (r.open, r.close) and items_equal_in_order(
+                g.items, r.items, 0.0
+            )
+        if isinstance(g, Relation) and isinstance(r, Relation):
+            return relation_equal(g, r)
         return False
     if sg == sr:
         return True

@@ -59,8 +59,10 @@ def _solve_linear(d: sp.Expr, op: str) -> sp.Set | None:
         return None
     x = next(iter(syms))
     poly = sp.Poly(d, x) if d.is_polynomial(x) else None
-    if poly is None or poly.degree() != 1:
+    if poly is None or poly.degree() < 1:
         return None
+    if poly.degree() > 1:
+        return _solve_polynomial(poly, op)
     c, k = poly.all_coeffs()
     if not (_real_number(c) and _real_number(k)) or c == 0:
         return None
@@ -95,6 +97,19 @@ def _abs_piece(left: sp.Expr, op: str, right: sp.Expr) -> sp.Set | None:
     return sp.Union(*outer)
 
 
+_OPS = {">": sp.StrictGreaterThan, ">=": sp.GreaterThan, "<": sp.StrictLessThan,
+        "<=": sp.LessThan, "=": sp.Eq, "!=": sp.Ne}
+
+
+def _solve_polynomial(poly: sp.Poly, op: str) -> sp.Set | None:
+    """`x^2 > 4` -> (-oo, -2) U (2, oo), for small rational polynomials only."""
+    if poly.degree() > 4 or not all(c.is_Rational for c in poly.all_coeffs()):
+        return None
+    t = sp.Dummy("t", real=True)
+    expr = poly.as_expr().subs(poly.gens[0], t)
+    return sp.solveset(_OPS[op](expr, 0), t, domain=sp.S.Reals)
+
+
 def _relation_set(rel: Relation) -> sp.Set | None:
     """`3 < x \\le 5` -> (3, 5]. Only single-variable, linear pieces."""
     syms = set().union(*(e.free_symbols for e in rel.exprs if isinstance(e, sp.Expr)))
@@ -113,6 +128,13 @@ def _relation_set(rel: Relation) -> sp.Set | None:
 
 def as_set(x: Any) -> sp.Set | None:
     """A sympy Set for a set-like answer; None when x is not a set of reals."""
+    try:
+        return _as_set(x)
+    except (TypeError, ValueError, NotImplementedError, ArithmeticError, RecursionError):
+        return None
+
+
+def _as_set(x: Any) -> sp.Set | None:
     if isinstance(x, NamedSet):
         return sp.S.Reals if x.name == "reals" else sp.S.EmptySet
     if isinstance(x, Bracketed):
@@ -126,12 +148,12 @@ def as_set(x: Any) -> sp.Set | None:
     if isinstance(x, sp.Expr) and _real_number(x):
         return sp.FiniteSet(x)
     if isinstance(x, SetOp):
-        a, b = as_set(x.left), as_set(x.right)
+        a, b = _as_set(x.left), _as_set(x.right)
         if a is None or b is None:
             return None
         return {"cup": sp.Union, "cap": sp.Intersection, "setminus": sp.Complement}[x.op](a, b)
     if isinstance(x, ListLit):
-        parts = [as_set(i) for i in x.items]
+        parts = [_as_set(i) for i in x.items]
         if any(p is None for p in parts):
             return None
         return sp.Union(*parts)

@@ -982,6 +982,19 @@ def value_form_rows() -> None:
         ("(x+1)^{100}", "(x+1)^{99}(x+1)", True, "6"),
         ("(x+1)^{100}", "(x+1)^{100}+1", False, "6"),
         ("x^{100}-1", "(x-1)(x^{99}+x^{98})", False, "6"),
+        ("x+y>3", "3<y+x", True, "14"),
+        ("x+y>3", "2x+2y>6", True, "14"),
+        ("x+y>3", "x+y\\ge 3", False, "14"),
+        ("a<b", "b>a", True, "14"),
+        ("a<b", "a>b", False, "14"),
+        ("[a,b)", "[a,b)", True, "14"),
+        ("[a,b)", "(a,b]", False, "14"),
+        ("(-\\infty,-2)\\cup(2,\\infty)", "x^2>4", True, "14"),
+        ("[-2,2]", "x^2\\le 4", True, "14"),
+        ("[-2,2]", "x^2<4", False, "14"),
+        ("(2,3)", "x^2-5x+6<0", True, "14"),
+        ("(2,3)", "x^2-5x+6>0", False, "14"),
+        ("x>2", "x^3>8", True, "14"),
     ]:
         add(r, g, box(a), exp, "look-alike" if not exp else "equivalent form")
     for g, resp, exp, r in [
