@@ -34,12 +34,13 @@ LIMITS = Limits()
 
 # Program-code markers (rule 20). Matched on the raw answer text, case-insensitively.
 _CODE_RE = re.compile(
-    r"__|\b(?:import|lambda|eval|exec|execfile|compile|open|getattr|setattr|globals|locals|"
-    r"builtins|subprocess|system|popen|print|input|def|return|class|os|sys|shutil|pickle|"
-    r"marshal|breakpoint|delattr|vars|dir)\b\s*[(.]|\bimport\b|\blambda\b|\.__|\b(?:os|sys)\."
+    r"__|(?<![\\\w])(?:import|lambda|eval|exec|execfile|compile|open|getattr|setattr|globals|"
+    r"locals|builtins|subprocess|system|popen|print|input|def|return|class|os|sys|shutil|pickle|"
+    r"marshal|breakpoint|delattr|vars|dir)\s*[(.]|(?<![\\\w])(?:import|lambda)\b|\.__"
     r"|[`'\"@#]|;\s*\w+\s*\(",
     re.IGNORECASE,
 )
+# (`\lambda` is a Greek letter, not code: a backslash before a name exempts it.)
 
 
 def check_code_like(answer: str) -> None:
