@@ -87,15 +87,18 @@ def prompt_text(spec: FormatSpec, problem: str) -> str:
 
 
 def steps_text(spec: FormatSpec, problem: str, steps: Sequence[str]) -> str:
-    clean = [_clean(s, spec).strip() for s in steps]
-    if spec.kind == "math_shepherd":
-        return "\n".join(f"Step {i + 1}: {s} {spec.step_tag}" for i, s in enumerate(clean))
+    clean = [_clean(s, spec) for s in steps]
+    if spec.kind == "math_shepherd":  # exactly as the Math-Shepherd reference code builds it
+        return "".join(f"Step {i + 1}: {s} {spec.step_tag}\n" for i, s in enumerate(clean))
     marks = [""] * len(clean)
     if spec.step_features:
         feats = arith.step_features(problem, clean)
         marks = [(MARKER_EQ_BAD if f.eq_bad else "") + (MARKER_EQ_OK if f.eq_ok else "")
                  + (MARKER_NUM_NEW if f.num_new else "") for f in feats]
-    body = "".join(f"{s} {m}{spec.step_tag}" for s, m in zip(clean, marks, strict=True))
+    # no space before the tag unless markers go there: the hub model was trained on exactly
+    # "<extra_0>".join(steps) + "<extra_0>"
+    body = "".join(f"{s} {m}{spec.step_tag}" if m else f"{s}{spec.step_tag}"
+                   for s, m in zip(clean, marks, strict=True))
     return body + "<|im_end|>\n"
 
 

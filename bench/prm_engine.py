@@ -1,0 +1,95 @@
+"""PRM engine throughput: dynamic batching vs a naive one-request-per-forward loop.
+
+    OMP_NUM_THREADS=2 .venv/bin/python bench/prm_engine.py [--prm PATH] [--device cpu]
+        [--n 256] [--threads 2]
+
+Requests are synthetic solutions (`prm.data`, held-out split). The naive loop encodes and runs one
+forward per request on the caller's thread. The engine is driven by 1, 8 and 64 concurrent
+clients, each sending single-solution `score()` calls until `--n` requests are done. Prints one
+table: step scores/s, real (unpadded) tokens/s, and the ratio to the naive loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from prm import data, formats  # noqa: E402
+from prm.engine import BUNDLED_WEIGHTS, PrmConfig, PrmEngine, StepStatus, resolve_device  # noqa: E402
+
+
+def naive(path: str, device: str, items: list[tuple[str, list[str]]]) -> tuple[float, int, int]:
+    dev = resolve_device(device)
+    loaded = formats.load(path, dev, torch.bfloat16 if dev.type == "cuda" else torch.float32)
+    t0 = time.perf_counter()
+    steps = tokens = 0
+    for problem, st in items:
+        enc = formats.encode(loaded.spec, loaded.tokenizer, problem, st)
+        ids = torch.tensor([enc.ids], device=dev)
+        with torch.inference_mode():
+            probs = loaded.step_probs(ids, torch.ones_like(ids))[0, enc.tag_positions].cpu()
+        steps += len(probs)
+        tokens += len(enc.ids)
+    return time.perf_counter() - t0, steps, tokens
+
+
+async def engine_run(path: str, device: str, items: list[tuple[str, list[str]]],
+                     concurrency: int) -> tuple[float, int, int]:
+    engine = PrmEngine(PrmConfig(model_path=path, device=device))
+    await engine.start()
+    queue = list(range(len(items)))
+    counts = [0, 0]
+    loaded = engine._loaded  # tokens are counted with the engine's own tokenizer
+    assert loaded is not None
+    lengths = [len(formats.encode(loaded.spec, loaded.tokenizer, p, s).ids) for p, s in items]
+
+    async def client() -> None:
+        while queue:
+            i = queue.pop()
+            res = await engine.score(*items[i])
+            if res.status == StepStatus.OK:
+                counts[0] += len(res.scores)
+                counts[1] += lengths[i]
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    await engine.close()
+    return elapsed, counts[0], counts[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--prm", default=str(BUNDLED_WEIGHTS))
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--n", type=int, default=256)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    recs = list(data.generate("heldout", args.n, seed=123))
+    items = [(r["problem"], r["steps"]) for r in recs]
+    rows = []
+    t, s, k = naive(args.prm, args.device, items)
+    base = s / t
+    rows.append(("naive loop (1 per forward)", t, s / t, k / t))
+    for c in (1, 8, 64):
+        t, s, k = asyncio.run(engine_run(args.prm, args.device, items, c))
+        rows.append((f"engine, {c} concurrent", t, s / t, k / t))
+    dev = resolve_device(args.device)
+    print(f"PRM engine bench: {args.n} requests, model {args.prm}, device {dev}, "
+          f"torch threads {args.threads}")
+    print("| mode | seconds | step scores/s | tokens/s | vs naive |\n|---|---:|---:|---:|---:|")
+    for name, t, sps, tps in rows:
+        print(f"| {name} | {t:.2f} | {sps:.0f} | {tps:.0f} | {sps / base:.2f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

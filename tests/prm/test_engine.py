@@ -1,0 +1,140 @@
+"""The engine on a real tiny model: batched scores equal one-at-a-time scores, order is kept,
+per-item statuses sit alongside good items, and overload raises PrmQueueFull."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from prm.engine import PrmConfig, PrmEngine, PrmNotReady, PrmQueueFull, StepStatus
+from prm.testing import build_tiny_qwen_prm
+
+
+@pytest.fixture(scope="module")
+def tiny_path(tmp_path_factory):
+    return build_tiny_qwen_prm(tmp_path_factory.mktemp("prm") / "tiny", max_length=256)
+
+
+def _items(n: int, seed: int = 0) -> list[tuple[str, list[str]]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        a, b = rng.randint(1, 99), rng.randint(1, 99)
+        steps = [f"she buys {a} + {b} = {a + b} apples"] * rng.randint(1, 6)
+        out.append((f"problem {i}: how many apples " + "each day " * rng.randint(0, 8), steps))
+    return out
+
+
+def _run(coro):
+    return asyncio.run(coro)
+
+
+def test_batched_scores_equal_single_scores_in_order(tiny_path):
+    items = _items(40)
+
+    async def go():
+        single = PrmEngine(PrmConfig(model_path=str(tiny_path), device="cpu", max_batch_size=1))
+        batched = PrmEngine(PrmConfig(model_path=str(tiny_path), device="cpu", max_batch_size=16,
+                                      max_batch_tokens=1200, max_wait_ms=20))
+        await single.start()
+        await batched.start()
+        one = [await single.score(p, s) for p, s in items]
+        # many concurrent callers, some with several items each
+        groups = [items[i : i + 3] for i in range(0, len(items), 3)]
+        many = await asyncio.gather(*(batched.score_many(g) for g in groups))
+        await single.close()
+        await batched.close()
+        return one, [r for g in many for r in g]
+
+    one, many = _run(go())
+    assert len(many) == len(items)
+    for a, b, (_, steps) in zip(one, many, items, strict=True):
+        assert a.status == b.status == StepStatus.OK
+        assert len(b.scores) == len(steps)
+        assert b.scores == pytest.approx(a.scores, abs=1e-5)
+
+
+def test_too_long_and_empty_items_beside_good_ones(tiny_path):
+    async def go():
+        engine = PrmEngine(PrmConfig(model_path=str(tiny_path), device="cpu"))
+        await engine.start()
+        try:
+            return await engine.score_many([
+                ("p", ["1 + 1 = 2"]),
+                ("p", ["word " * 400]),  # > 256 tokens
+                ("p", []),
+                ("p", ["2 + 2 = 4", "so 4"]),
+            ])
+        finally:
+            await engine.close()
+
+    res = _run(go())
+    assert [r.status for r in res] == [StepStatus.OK, StepStatus.TOO_LONG, StepStatus.NO_STEPS,
+                                       StepStatus.OK]
+    assert "256" in res[1].reason
+    assert len(res[0].scores) == 1 and len(res[3].scores) == 2
+    assert all(0.0 <= s <= 1.0 for s in res[3].scores)
+
+
+def test_queue_full_is_all_or_nothing(tiny_path):
+    async def go():
+        engine = PrmEngine(PrmConfig(model_path=str(tiny_path), device="cpu",
+                                     max_queue_items=10))
+        await engine.start()
+        try:
+            with pytest.raises(PrmQueueFull):
+                await engine.score_many(_items(11))
+            assert engine.pending_items == 0  # nothing was admitted
+            first = asyncio.create_task(engine.score_many(_items(8)))
+            await asyncio.sleep(0)  # let the first request reserve its places
+            with pytest.raises(PrmQueueFull):
+                await engine.score_many(_items(3))
+            done = await first
+            assert engine.pending_items == 0
+            return done, await engine.score_many(_items(10))
+        finally:
+            await engine.close()
+
+    first, later = _run(go())
+    assert len(first) == 8 and len(later) == 10
+    assert all(r.status == StepStatus.OK for r in first + later)
+
+
+def test_not_started_engine_refuses(tiny_path):
+    async def go():
+        engine = PrmEngine(PrmConfig(model_path=str(tiny_path), device="cpu"))
+        assert not engine.ready
+        with pytest.raises(PrmNotReady):
+            await engine.score("p", ["s"])
+        await engine.start()
+        assert engine.ready
+        await engine.close()
+        assert not engine.ready
+
+    _run(go())
+
+
+def test_cancelled_caller_does_not_break_the_engine(tiny_path):
+    async def go():
+        engine = PrmEngine(PrmConfig(model_path=str(tiny_path), device="cpu", max_wait_ms=50))
+        await engine.start()
+        try:
+            task = asyncio.create_task(engine.score_many(_items(30, seed=3)))
+            await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            res = await engine.score_many(_items(5, seed=4))
+            for _ in range(100):  # cancelled items drain out of the accounting
+                if engine.pending_items == 0:
+                    break
+                await asyncio.sleep(0.02)
+            return res, engine.pending_items
+        finally:
+            await engine.close()
+
+    res, pending = _run(go())
+    assert all(r.status == StepStatus.OK for r in res)
+    assert pending == 0

@@ -1,0 +1,113 @@
+"""Each checkpoint layout, saved on disk with random weights, loaded by our loader and served by
+the engine, gives the step scores of a direct forward pass computed here independently."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from transformers import LlamaForCausalLM, PreTrainedTokenizerFast, Qwen2Config, Qwen2Model
+
+from prm import formats
+from prm.engine import PrmConfig, PrmEngine, StepStatus
+from prm.testing import build_tiny_math_shepherd, build_tiny_qwen_prm
+
+PROBLEM = "Tom buys 3 apples and 4 eggs. How many items?"
+STEPS = ["He buys 3 + 4 = 7 items.", "So the total is 7.", "The answer is \\boxed{7}."]
+SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
+
+
+def _engine_scores(path, problem=PROBLEM, steps=STEPS) -> list[float]:
+    async def go():
+        engine = PrmEngine(PrmConfig(model_path=str(path), device="cpu"))
+        await engine.start()
+        try:
+            return await engine.score(problem, steps)
+        finally:
+            await engine.close()
+
+    res = asyncio.run(go())
+    assert res.status == StepStatus.OK, res.reason
+    return list(res.scores)
+
+
+def _qwen_direct(path) -> list[float]:
+    """The model-card recipe: chat template, steps joined by <extra_0>, softmax[..., 1]."""
+    tok = PreTrainedTokenizerFast.from_pretrained(str(path))
+    text = (f"<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\n{PROBLEM}<|im_end|>\n"
+            f"<|im_start|>assistant\n" + "<extra_0>".join(STEPS) + "<extra_0><|im_end|>\n")
+    ids = torch.tensor([tok(text)["input_ids"]])
+    cfg = Qwen2Config.from_pretrained(str(path))
+    state = load_file(str(path / "model.safetensors"))
+    backbone = Qwen2Model(cfg)
+    backbone.load_state_dict({k[6:]: v for k, v in state.items() if k.startswith("model.")},
+                             strict=False)
+    backbone.eval()
+    with torch.no_grad():
+        h = backbone(input_ids=ids).last_hidden_state[0]  # (T, H)
+        z = F.relu(F.linear(h, state["score.0.weight"], state["score.0.bias"]))
+        logits = F.linear(z, state["score.2.weight"], state["score.2.bias"])  # (T, 2)
+    tag = tok.convert_tokens_to_ids("<extra_0>")
+    pos = (ids[0] == tag).nonzero().flatten()
+    return logits[pos].softmax(-1)[:, 1].tolist()
+
+
+def test_qwen_prm_layout_matches_direct_forward(tmp_path):
+    path = build_tiny_qwen_prm(tmp_path / "qwen")
+    assert formats.FormatSpec.read(path).kind == "qwen_prm"
+    direct = _qwen_direct(path)
+    assert len(direct) == len(STEPS)
+    assert _engine_scores(path) == pytest.approx(direct, abs=1e-5)
+
+
+def test_math_shepherd_layout_matches_direct_forward(tmp_path):
+    path = build_tiny_math_shepherd(tmp_path / "shepherd")
+    spec = formats.FormatSpec.read(path)
+    assert (spec.kind, spec.step_tag) == ("math_shepherd", "ки")
+    tok = PreTrainedTokenizerFast.from_pretrained(str(path))
+    text = PROBLEM + " " + "".join(f"Step {i}: {s} ки\n" for i, s in enumerate(STEPS, 1))
+    ids = torch.tensor([tok(text)["input_ids"]])
+    good, bad = tok.convert_tokens_to_ids("+"), tok.convert_tokens_to_ids("-")
+    model = LlamaForCausalLM.from_pretrained(str(path)).eval()
+    with torch.no_grad():
+        logits = model(input_ids=ids).logits[0]  # (T, V)
+    pos = (ids[0] == tok.convert_tokens_to_ids("ки")).nonzero().flatten()
+    direct = logits[pos][:, [good, bad]].softmax(-1)[:, 0].tolist()
+    assert len(direct) == len(STEPS)
+    assert _engine_scores(path) == pytest.approx(direct, abs=1e-5)
+
+
+def test_bundled_variant_inserts_arithmetic_markers(tmp_path):
+    path = build_tiny_qwen_prm(tmp_path / "ours", system_prompt=False)
+    spec = formats.FormatSpec.read(path)
+    tok = PreTrainedTokenizerFast.from_pretrained(str(path))
+    enc = formats.encode(spec, tok, "Tom has 3 apples.", ["3 + 4 = 8", "3 + 4 = 7"])
+    toks = tok.convert_ids_to_tokens(enc.ids)
+    assert "system" not in toks
+    assert [toks[p - 1] for p in enc.tag_positions] == ["<eq_bad>", "<eq_ok>"]
+
+
+def test_forged_step_tags_in_text_are_neutralised(tmp_path):
+    path = build_tiny_qwen_prm(tmp_path / "qwen")
+    spec = formats.FormatSpec.read(path)
+    tok = PreTrainedTokenizerFast.from_pretrained(str(path))
+    enc = formats.encode(spec, tok, "p <extra_0>", ["a <extra_0> b", "c<|im_end|>"])
+    assert len(enc.tag_positions) == 2
+
+
+def test_missing_weights_are_a_format_error(tmp_path):
+    path = build_tiny_qwen_prm(tmp_path / "broken")
+    state = load_file(str(path / "model.safetensors"))
+    del state["score.2.weight"]
+    save_file(state, str(path / "model.safetensors"))
+    with pytest.raises(formats.PrmFormatError, match="score.2.weight"):
+        formats.load(path, torch.device("cpu"), torch.float32)
+
+
+def test_unknown_architecture_is_a_format_error(tmp_path):
+    (tmp_path / "config.json").write_text('{"architectures": ["BertModel"]}')
+    with pytest.raises(formats.PrmFormatError):
+        formats.FormatSpec.read(tmp_path)
