@@ -30,7 +30,9 @@ _WRAPPERS = (
     "textup", "mathnormal", "underline", "smash",
 )
 _WRAPPER_RE = re.compile(r"\\(" + "|".join(_WRAPPERS) + r")\s*\{")
-_TEXT_GROUP_RE = re.compile(r"\\(?:text|textrm|textnormal|mbox|hbox|mathrm|textit)\s*\{")
+_WHOLE_TEXT_RE = re.compile(
+    r"^\\(?:text|textbf|textrm|textnormal|textit|mbox|hbox)\s*\{[^{}]*\}$"
+)
 
 _DROP_RE = re.compile(
     r"\\\\|\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\s*\.?"
@@ -84,6 +86,7 @@ class Normalized:
     text: str
     percent: bool = False
     degree: bool = False
+    text_wrapped: bool = False  # the whole answer was one \\text{}/\\textbf{}/\\mbox{} group
 
 
 def _unwrap_wrappers(s: str) -> str:
@@ -147,6 +150,7 @@ def _trig_degrees(m: re.Match[str]) -> str:
 
 def normalize(answer: str) -> Normalized:
     """Canonical form of an answer string; labels are removed and remembered."""
+    text_wrapped = bool(_WHOLE_TEXT_RE.match(answer.strip()))
     s = _TRIG_DEGREE_RE.sub(_trig_degrees, answer)
     s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], s)
     s = s.replace("\n", " ").replace("\t", " ").replace("~", " ").strip()
@@ -171,4 +175,4 @@ def normalize(answer: str) -> Normalized:
     m = _WHOLE_THOUSANDS_RE.match(s)
     if m is not None:
         s = m.group(1) + m.group(2).replace(",", "").replace(" ", "") + (m.group(3) or "")
-    return Normalized(s, percent=percent, degree=degree)
+    return Normalized(s, percent=percent, degree=degree, text_wrapped=text_wrapped)

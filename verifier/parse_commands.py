@@ -217,7 +217,7 @@ class CommandsMixin:
         raise ParseError("missing macro argument")
 
     def command(self, name: str) -> Any:
-        if name in ("frac", "over"):
+        if name == "frac":
             num, den = ex(self.arg()), ex(self.arg())
             if den == 0:
                 raise UndefinedError("division by zero")

@@ -29,6 +29,8 @@ DEFAULT_OPTIONS = VerifyOptions()
 
 _PLAIN_NUMBER_RE = re.compile(r"^(-?)(\d{1,300})(?:\.(\d{1,300}))?$")
 _PLAIN_FRAC_RE = re.compile(r"^(-?)\\[dt]?frac\{(\d{1,300})\}\{(\d{1,300})\}$")
+_LETTERS_RE = re.compile(r"^[A-Za-z]{2,}(?: [A-Za-z]+)*$")
+_SHORT_WORDS = frozenset({"no", "yes", "ok", "none", "true", "false"})
 _CHOICE_RE = re.compile(r"^\(?\s*([A-J])\s*\)?\.?$|^\(([a-j])\)$")
 # `(C) 12`: a choice letter with its option's value; one letter, no hedging ("or", more letters)
 _CHOICE_WITH_VALUE_RE = re.compile(r"^\(([A-J])\)\s*([^()]*)$")
@@ -104,14 +106,20 @@ def _fast_compare(gold: str, answer: str, options: VerifyOptions) -> Verdict | N
 @lru_cache(maxsize=4096)
 def _parse_gold(gold: str) -> tuple[Any, Normalized]:
     norm = normalize(gold)
-    return parse_answer(norm.text), norm
+    return parse_answer(norm.text, norm.text_wrapped), norm
 
 
-def parse_answer(text: str) -> Any:
-    """Typed answer object of a normalized answer string: choice letter, text or maths."""
+def parse_answer(text: str, text_wrapped: bool = False) -> Any:
+    """Typed answer object of a normalized answer string: choice letter, text or maths.
+
+    Letters only are text (not a product of symbols) when the answer was written as
+    `\\text{...}` or is a short yes/no word: `\\text{No}` = `no`, but `xy` is x*y.
+    """
     m = _CHOICE_RE.match(text) or _CHOICE_WITH_VALUE_RE.match(text)
     if m is not None and not re.search(r"\b(?:or|and)\b|,", text):
         return Choice((m.group(1) or m.group(2)).upper())
+    if _LETTERS_RE.match(text) and (text_wrapped or text.lower() in _SHORT_WORDS):
+        return Text(" ".join(text.lower().split()))
     return parse_normalized(text)
 
 
@@ -132,7 +140,7 @@ def _grade(gold: str, answer: str, options: VerifyOptions) -> Result:
         return Result(verdict, reason=reason, extracted=answer)
     ans_norm = normalize(answer)
     try:
-        ans_obj = parse_answer(ans_norm.text)
+        ans_obj = parse_answer(ans_norm.text, ans_norm.text_wrapped)
     except ResourceLimitError as exc:
         return Result(Verdict.RESOURCE_LIMIT, reason=str(exc), extracted=answer)
     except ParseError as exc:
