@@ -37,10 +37,11 @@ _CODE_RE = re.compile(
     r"__|(?<![\\\w])(?:import|lambda|eval|exec|execfile|compile|open|getattr|setattr|globals|"
     r"locals|builtins|subprocess|system|popen|print|input|def|return|class|os|sys|shutil|pickle|"
     r"marshal|breakpoint|delattr|vars|dir)\s*[(.]|(?<![\\\w])(?:import|lambda)\b|\.__"
-    r"|[`'\"@#]|;\s*\w+\s*\(",
+    r"|[`\"@#]|(?<![A-Za-z])'|'(?![A-Za-z])|;\s*\w+\s*\(",
     re.IGNORECASE,
 )
-# (`\lambda` is a Greek letter, not code: a backslash before a name exempts it.)
+# (`\lambda` is a Greek letter, not code: a backslash before a name exempts it; an
+# apostrophe inside a word, as in "Pascal's", is not a quote.)
 
 
 def check_code_like(answer: str) -> None:

@@ -982,6 +982,8 @@ def value_form_rows() -> None:
         ("(x+1)^{100}", "(x+1)^{99}(x+1)", True, "6"),
         ("(x+1)^{100}", "(x+1)^{100}+1", False, "6"),
         ("x^{100}-1", "(x-1)(x^{99}+x^{98})", False, "6"),
+        ("\\text{Pascal's triangle}", "\\text{pascal's triangle}", True, "18,20"),
+        ("\\text{Pascal's triangle}", "\\text{Pascal triangle}", False, "18"),
         ("\\text{no}", "\\text{No}", True, "18"),
         ("no", "\\text{NO}", True, "18"),
         ("\\text{no}", "\\text{yes}", False, "18"),
