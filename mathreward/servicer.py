@@ -45,7 +45,6 @@ from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
 
 if TYPE_CHECKING:
     from prm.engine import PrmEngine
-
     from verifier.pool import VerifierPool
 
 log = logging.getLogger("mathreward.servicer")
@@ -112,12 +111,14 @@ class RewardServicer(reward_pb2_grpc.RewardServiceServicer):
         log.info("rejected", extra={"code": code.name, "reason": reason, "detail": error.message})
         await abort_with(context, error)
 
-    def _deadline(self, context: grpc.aio.ServicerContext) -> float | None:
+    def _deadline(self, context: grpc.aio.ServicerContext, n_items: int) -> float | None:
         """Absolute monotonic deadline for the work: the call's, less the margin to answer."""
         remaining = context.time_remaining()
         if remaining is None or remaining > 1e8:  # no deadline set by the client
             return None
-        budget = remaining - min(self._config.deadline_margin_s, remaining / 2)
+        margin = (self._config.deadline_margin_s
+                  + self._config.deadline_margin_per_item_s * n_items)
+        budget = remaining - min(margin, remaining / 2)
         if budget <= 0.001:
             raise DeadlineTooShort(f"the call deadline leaves {remaining * 1e3:.1f} ms; no time "
                                    "to grade anything", remaining_ms=round(remaining * 1e3, 1))
@@ -138,7 +139,7 @@ class RewardServicer(reward_pb2_grpc.RewardServiceServicer):
                                 list[tuple[int, Result]], list[int]]:
         """Items, options, deadline, refused (index, Result) pairs, indexes to grade."""
         options = convert.options_from_pb(request.options)
-        deadline = self._deadline(context)
+        deadline = self._deadline(context, len(request.items))
         items = [convert.verify_item_from_pb(m) for m in request.items]
         refused: list[tuple[int, Result]] = []
         to_grade: list[int] = []
@@ -215,7 +216,7 @@ class RewardServicer(reward_pb2_grpc.RewardServiceServicer):
                          context: grpc.aio.ServicerContext) -> pb.ScoreStepsResponse:
         async with self._rpc(context, "ScoreSteps", len(request.items)):
             engine = self._require_engine()
-            deadline = self._deadline(context)
+            deadline = self._deadline(context, len(request.items))
             from prm.steps import split_steps  # engine present => prm present
 
             separator = request.step_separator or self._step_separator
@@ -250,7 +251,8 @@ class RewardServicer(reward_pb2_grpc.RewardServiceServicer):
             spec = convert.reward_spec_from_pb(request.spec)
             options = convert.options_from_pb(request.options)
             items = [convert.reward_item_from_pb(m) for m in request.items]
-            outcomes = await self.compute_outcomes(items, spec, options, self._deadline(context))
+            deadline = self._deadline(context, len(items))
+            outcomes = await self.compute_outcomes(items, spec, options, deadline)
             return pb.ComputeRewardResponse(
                 results=[convert.reward_outcome_to_pb(o) for o in outcomes])
 

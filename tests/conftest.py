@@ -13,18 +13,21 @@ Every area's tests may use them; nothing here is a stand-in:
 - `client` (session): a `SyncRewardClient(server.address)` (blocking; deadline 60 s). For the
   async client, create `RewardClient(server.address)` inside your own event loop (a grpc.aio
   channel belongs to the loop that made it), e.g. `asyncio.run(main())`.
-- `make_server(**config_overrides)` (function): starts another server on the shared pool with
-  a custom `ServerConfig` (auth token, TLS, small limits...); stopped after the test.
-- `slow_item` (function): `VerifyItem("slow", SLOW_RESPONSE, SLOW_GOLD)`, a real item that
-  keeps a worker busy for far longer than the 2 s item budget (sympy comparing two expanded
-  trinomial powers: ~6 s unbounded), so it ends as a TIMEOUT verdict (item budget) or "request
-  deadline" (call deadline), never a patched sleep. Shared with the verifier pool tests: if the
-  grader ever gets fast on it, change both.
+- `make_server(engine=None, pool=None, metrics=None, **config_overrides)` (function): starts
+  another server (default: on the shared pool, its own metrics registry, no metrics port) with
+  a custom `ServerConfig` (auth token, TLS, small limits, `http_port=0`...); stopped after the
+  test. `srv.address`, `srv.metrics.registry`, `srv.handle.state.inflight_rpcs`, `srv.drain()`.
+- `many_items(n, tag="")` (function): n distinct VerifyItems, each CORRECT and needing a real
+  symbolic comparison in a worker (`\boxed{\frac{2k}{2x+2k}}` vs `\frac{k}{x+k}`, fresh random
+  k, so no dedupe or cache hit). A big batch is the robust way to keep workers busy: a single
+  "slow" input stops being slow whenever the grader gets smarter, a batch of 2,000 does not
+  (2,000 took ~8 s on the 2 shared workers of the dev machine, 2,000 one-line numbers ~1 s).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import random
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -34,9 +37,6 @@ from mathreward.metrics import ServiceMetrics
 from verifier.pool import PoolConfig, VerifierPool
 from verifier.types import VerifyItem
 
-# The verifier pool tests' slow item (tests/verifier/test_pool.py): ~6 s of sympy unbounded.
-SLOW_RESPONSE = r"\boxed{(x+y+z)^{50}-(x-y+z)^{50}}"
-SLOW_GOLD = r"(x+y+z)^{50}-(x-y-z)^{50}"
 POOL_CONFIG = PoolConfig(workers=2, item_timeout_s=2.0)
 
 
@@ -50,9 +50,16 @@ def test_server_config(**overrides: object) -> ServerConfig:
 test_server_config.__test__ = False  # a helper, not a test
 
 
+def unique_items(n: int, tag: str = "") -> list[VerifyItem]:
+    """n distinct items, each CORRECT after a symbolic comparison (see `many_items`)."""
+    base = random.randrange(10**6, 10**9)
+    return [VerifyItem(f"{tag}{i}", rf"\boxed{{\frac{{{2 * (base + i)}}}{{2x+{2 * (base + i)}}}}}",
+                       rf"\frac{{{base + i}}}{{x+{base + i}}}") for i in range(n)]
+
+
 @pytest.fixture
-def slow_item() -> VerifyItem:
-    return VerifyItem("slow", SLOW_RESPONSE, SLOW_GOLD)
+def many_items() -> Callable[..., list[VerifyItem]]:
+    return unique_items
 
 
 @pytest.fixture(scope="session")
@@ -96,9 +103,11 @@ def make_server(verifier_pool: VerifierPool, service_metrics: ServiceMetrics
 
     started: list[BackgroundServer] = []
 
-    def start(engine: object = None, **overrides: object) -> BackgroundServer:
-        srv = BackgroundServer(test_server_config(metrics_port=None, **overrides), verifier_pool,
-                               engine=engine, metrics=ServiceMetrics())
+    def start(engine: object = None, pool: VerifierPool | None = None,
+              metrics: ServiceMetrics | None = None, **overrides: object) -> BackgroundServer:
+        overrides.setdefault("metrics_port", None)
+        srv = BackgroundServer(test_server_config(**overrides), pool or verifier_pool,
+                               engine=engine, metrics=metrics or ServiceMetrics())
         started.append(srv)
         return srv
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 import grpc
 import pytest
@@ -39,12 +40,13 @@ def test_drain_health_not_serving_and_new_rpcs_unavailable(make_server) -> None:
 
 
 def _start_serve(extra: list[str]
-                 ) -> tuple[subprocess.Popen, int, queue.Queue, threading.Thread]:
-    """A real `mathreward serve` on a free port: (process, port, log lines, log reader)."""
+                 ) -> tuple[subprocess.Popen, dict, queue.Queue, threading.Thread]:
+    """A real `mathreward serve` on free ports: (process, its "serving" log entry with `port`
+    and `metrics_port`, log lines, log reader)."""
     env = dict(os.environ, OMP_NUM_THREADS="1", MATHREWARD_TOKEN="")
     proc = subprocess.Popen(
         [sys.executable, "-m", "mathreward", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--metrics-port", "-1", "--no-prm", "--log-format", "json", *extra],
+         "--metrics-port", "0", "--no-prm", "--log-format", "json", *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     lines: queue.Queue = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr],
@@ -57,22 +59,32 @@ def _start_serve(extra: list[str]
         except queue.Empty:
             continue
         if entry["msg"] == "serving":
-            return proc, entry["port"], lines, reader
+            return proc, entry, lines, reader
     proc.kill()
     raise AssertionError("mathreward serve did not start within 60 s")
 
 
-def test_sigterm_finishes_inflight_rpc_and_exits_0(slow_item) -> None:
-    proc, port, lines, reader = _start_serve(["--workers", "1", "--item-timeout", "3",
-                                      "--grace-period", "20"])
-    address = f"127.0.0.1:{port}"
+def _busy(metrics_url: str) -> bool:
+    with urllib.request.urlopen(metrics_url, timeout=5) as response:
+        text = response.read().decode()
+    return any(line.startswith('mathreward_inflight_items{method="VerifyAnswers"}')
+               and float(line.rsplit(" ", 1)[1]) > 0 for line in text.splitlines())
+
+
+def test_sigterm_finishes_inflight_rpc_and_exits_0(many_items) -> None:
+    proc, serving, lines, reader = _start_serve(["--workers", "1", "--grace-period", "60"])
+    address = f"127.0.0.1:{serving['port']}"
+    metrics_url = f"http://127.0.0.1:{serving['metrics_port']}/metrics"
+    batch = many_items(1000, "t")  # seconds of grading for one worker, no deadline
     try:
-        with SyncRewardClient(address, timeout_s=30) as client:
+        with SyncRewardClient(address, timeout_s=90) as client:
             inflight: list[object] = []
-            call = threading.Thread(
-                target=lambda: inflight.extend(client.verify_answers([slow_item, FAST])))
+            call = threading.Thread(target=lambda: inflight.extend(client.verify_answers(batch)))
             call.start()
-            time.sleep(1.0)  # the slow item is now running in the worker (3 s budget)
+            give_up = time.monotonic() + 30
+            while not _busy(metrics_url):  # until the server has admitted the batch
+                assert time.monotonic() < give_up, "the batch never reached the server"
+                time.sleep(0.02)
             proc.send_signal(signal.SIGTERM)
             time.sleep(0.3)
             with SyncRewardClient(address, retry=RetryPolicy(max_attempts=1),
@@ -80,16 +92,19 @@ def test_sigterm_finishes_inflight_rpc_and_exits_0(slow_item) -> None:
                 with pytest.raises(RewardRpcError) as err:
                     late.verify_answers([FAST])
             assert err.value.code == grpc.StatusCode.UNAVAILABLE  # new RPCs are refused
-            call.join(timeout=30)
+            call.join(timeout=90)
         assert proc.wait(timeout=30) == 0
         reader.join(timeout=10)  # every log line read
     finally:
         if proc.poll() is None:
             proc.kill()
-    # The in-flight RPC completed normally: the slow item used its budget, the fast one passed.
-    assert [r.verdict for r in inflight] == [Verdict.TIMEOUT, Verdict.CORRECT]
+    # The in-flight RPC completed normally: every item graded, none cut short.
+    assert len(inflight) == 1000
+    assert all(r.verdict is Verdict.CORRECT for r in inflight)
     entries = [json.loads(line) for line in list(lines.queue)]  # every log line is JSON
     messages = [e["msg"] for e in entries]
+    draining = entries[messages.index("draining")]
+    assert draining["inflight_rpcs"] == 1  # SIGTERM really came while the RPC was running
     finished = [i for i, e in enumerate(entries) if e["msg"] == "rpc" and e["code"] == "OK"
                 and e["method"].endswith("/VerifyAnswers") and e["request_id"] != "-"]
     # order of events: SIGTERM -> draining -> the in-flight RPC ends OK -> stopped
