@@ -71,6 +71,7 @@ class Job:
         "task",
         "graded",
         "attempts",
+        "listener",
     )
 
     def __init__(
@@ -91,6 +92,8 @@ class Job:
         self.task: Future | None = None  # the pebble future of a single-job task while RUNNING
         self.graded = False  # True when a worker produced the result (cacheable, unlike a kill)
         self.attempts = 0  # re-runs after the whole pebble pool broke under it
+        # Called (from a pool thread) with the list of jobs of one finished task that share it.
+        self.listener: Callable[[list[Job]], None] | None = None
 
 
 class Dispatcher:
@@ -162,8 +165,7 @@ class Dispatcher:
             queued = list(self._queue)
             self._queue.clear()
             self._queued = 0
-        for job in queued:
-            _settle(job.future, exc=PoolClosedError("verifier pool closed"))
+        _resolve([(job, PoolClosedError("verifier pool closed")) for job in queued])
         if self._pool is not None:
             self._pool.stop()
             self._pool.join()
@@ -181,13 +183,13 @@ class Dispatcher:
 
     # -- jobs ----------------------------------------------------------------------------------
 
-    def submit(self, job: Job) -> None:
+    def submit(self, jobs: list[Job]) -> None:
+        """Queue jobs (one lock for the lot: a 4,096-item batch must not stall the caller)."""
         with self._lock:
             if self._closed or self._pool is None:
                 raise PoolClosedError("verifier pool is not running")
-            self._queue.append(job)
-            self._queued += 1
-        job.future.add_done_callback(lambda _f, job=job: self._on_job_resolved(job))
+            self._queue.extend(jobs)
+            self._queued += len(jobs)
         self._pump()
 
     def _pump(self) -> None:
@@ -245,22 +247,25 @@ class Dispatcher:
         with self._lock:
             self._running_tasks -= 1
             self._running_jobs -= len(jobs)
-        for job in jobs:
-            _settle(job.future, exc=PoolClosedError("verifier pool is not running"))
+        _resolve([(job, PoolClosedError("verifier pool is not running")) for job in jobs])
 
-    def _on_job_resolved(self, job: Job) -> None:
-        """The request side resolved or cancelled the job; free what a cancelled job holds."""
-        if not job.future.cancelled():
-            return
+    def cancel(self, job: Job) -> bool:
+        """The request gave up on the job; False when it had already finished.
+
+        A queued job is dropped; a running single job's worker is killed if it has started it
+        (freeing the worker at once); a task still in pebble's pipe, or a chunk, runs to its end.
+        """
+        if not job.future.cancel():
+            return False
         with self._lock:
             if job.state is _State.QUEUED:
                 job.state = _State.DROPPED
                 self._queued -= 1
-                return
+                return True
             task = job.task
-        # Kill only a worker that is running it; a task still in pebble's pipe is left to run.
         if task is not None and task.running() and task.cancel():
             self._on_restart("timeout")
+        return True
 
     def _on_task_done(self, jobs: list[Job], task: Future) -> None:
         """pebble thread: turn the task's outcome into Results, then feed the next jobs."""
@@ -291,11 +296,11 @@ class Dispatcher:
             if len(jobs) > 1 and error is None:
                 results, pid = task.result()
                 self._count_task(pid)
-                for job, result in zip(jobs, results, strict=True):
+                for job in jobs:
                     job.graded = True
-                    _settle(job.future, result=result)
+                _resolve(list(zip(jobs, results, strict=True)))
             elif len(jobs) == 1:
-                _settle(jobs[0].future, result=self._outcome(jobs[0], task))
+                _resolve([(jobs[0], self._outcome(jobs[0], task))])
         elif rerun and len(jobs) > 1 and not broken:
             self._on_restart(_restart_reason(error))
         self._pump()
@@ -351,12 +356,19 @@ def _dispose(pool: ProcessPool) -> None:
         pass
 
 
-def _settle(future: Future, result: Result | None = None, exc: BaseException | None = None) -> None:
-    """Resolve a future unless its request already cancelled it."""
-    try:
-        if exc is not None:
-            future.set_exception(exc)
-        else:
-            future.set_result(result)
-    except InvalidStateError:
-        pass
+def _resolve(outcomes: list[tuple[Job, Result | Exception]]) -> None:
+    """Settle each job's future (unless its request cancelled it), then wake each listener once
+    with its jobs: one wake-up of the event loop per finished task, not per item."""
+    by_listener: dict[int, tuple[Callable[[list[Job]], None], list[Job]]] = {}
+    for job, outcome in outcomes:
+        try:
+            if isinstance(outcome, Exception):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
+        except InvalidStateError:
+            continue  # cancelled by its request
+        if job.listener is not None:
+            by_listener.setdefault(id(job.listener), (job.listener, []))[1].append(job)
+    for listener, jobs in by_listener.values():
+        listener(jobs)

@@ -144,8 +144,8 @@ class VerifierPool:
             for future in not_done:
                 self._expire(batch, by_future[future])
         finally:
-            for future in by_future:
-                future.cancel()  # no-op for finished ones; frees workers on an exception
+            for group in batch.groups:
+                self._dispatcher.cancel(group.job)  # no-op when finished; frees work on errors
         return batch.results  # type: ignore[return-value]  # every slot is filled above
 
     # -- asyncio API (never blocks the event loop) -----------------------------------------------
@@ -173,35 +173,41 @@ class VerifierPool:
             batch = await asyncio.to_thread(self._plan, items, options)
         else:
             batch = self._plan(items, options)
-        self._submit(batch)
-        # Each job reports into a queue from the pool thread that finishes it: O(1) per result
-        # (asyncio.wait over thousands of futures per result would be quadratic), and the
-        # event loop never blocks on a concurrent future.
-        loop = asyncio.get_running_loop()
-        finished: asyncio.Queue[_Group] = asyncio.Queue()
-        waiting = {id(group): group for group in batch.groups}
+        # Finished jobs reach the event loop through a queue, one wake-up per finished worker
+        # task (a chunk of plain items is one), and the loop never blocks on a future.
+        finished: asyncio.Queue[list[Job]] = asyncio.Queue()
+        listener = partial(_notify, asyncio.get_running_loop(), finished)
+        waiting: dict[int, _Group] = {}
         for group in batch.groups:
-            group.job.future.add_done_callback(partial(_notify, loop, finished, group))
+            group.job.listener = listener
+            waiting[id(group.job)] = group
+        self._submit(batch)
         try:
             for pair in batch.ready:
                 yield pair
             while waiting:
-                try:
-                    async with asyncio.timeout(_remaining(deadline)):
-                        group = await finished.get()
-                except TimeoutError:
-                    break  # the request deadline passed
-                if waiting.pop(id(group), None) is None or group.job.future.cancelled():
-                    continue
-                for pair in self._finish(batch, group, group.job.future.result()):
-                    yield pair
+                if finished.empty():
+                    try:
+                        async with asyncio.timeout(_remaining(deadline)):
+                            jobs = await finished.get()
+                    except TimeoutError:
+                        break  # the request deadline passed
+                else:
+                    jobs = finished.get_nowait()
+                    await asyncio.sleep(0)  # a burst of results must not starve the loop
+                for job in jobs:
+                    group = waiting.pop(id(job), None)
+                    if group is None or job.future.cancelled():
+                        continue
+                    for pair in self._finish(batch, group, job.future.result()):
+                        yield pair
             for group in list(waiting.values()):
-                del waiting[id(group)]
+                del waiting[id(group.job)]
                 for pair in self._expire(batch, group):
                     yield pair
         finally:
             for group in waiting.values():
-                group.job.future.cancel()  # the consumer left early: free queued/running jobs
+                self._dispatcher.cancel(group.job)  # the consumer left early: free its work
 
     # -- planning and results --------------------------------------------------------------------
 
@@ -232,8 +238,8 @@ class VerifierPool:
         return batch
 
     def _submit(self, batch: _Batch) -> None:
-        for group in batch.groups:
-            self._dispatcher.submit(group.job)
+        if batch.groups:
+            self._dispatcher.submit([group.job for group in batch.groups])
 
     def _finish(self, batch: _Batch, group: _Group, result: Result) -> list[tuple[int, Result]]:
         """Give the job's result to every item of the group; the first one carries the time."""
@@ -249,7 +255,7 @@ class VerifierPool:
 
     def _expire(self, batch: _Batch, group: _Group) -> list[tuple[int, Result]]:
         """The request deadline passed: cancel the job (unless it just finished) -> TIMEOUT."""
-        if not group.job.future.cancel():
+        if not self._dispatcher.cancel(group.job):
             return self._finish(batch, group, group.job.future.result())
         timeout = Result(Verdict.TIMEOUT, "request deadline", group.job.extracted)
         return self._finish(batch, group, timeout)
@@ -295,12 +301,10 @@ def _key_chars(key: Hashable) -> int:
     return len(gold) + len(text)
 
 
-def _notify(
-    loop: asyncio.AbstractEventLoop, queue: asyncio.Queue, group: _Group, _future: object
-) -> None:
-    """Done callback (any thread): hand the finished group to the event loop's queue."""
+def _notify(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue, jobs: list[Job]) -> None:
+    """Job listener (called from a pool thread): hand finished jobs to the event loop."""
     with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting any more
-        loop.call_soon_threadsafe(queue.put_nowait, group)
+        loop.call_soon_threadsafe(queue.put_nowait, jobs)
 
 
 def _remaining(deadline: float | None) -> float | None:
