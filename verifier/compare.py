@@ -176,10 +176,10 @@ def equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
     g, r = collapse_chain(g), collapse_chain(r)
     if isinstance(g, (Text, Choice)) or isinstance(r, (Text, Choice)):
         return type(g) is type(r) and g == r
-    if isinstance(g, MatrixLit) or isinstance(r, MatrixLit):
-        return _matrix_equal(g, r, rel_tol)
     if isinstance(g, Assign) or isinstance(r, Assign):
         return _assign_equal(g, r, rel_tol)
+    if isinstance(g, MatrixLit) or isinstance(r, MatrixLit):
+        return _matrix_equal(g, r, rel_tol)
     eq_g, eq_r = _as_equation(g), _as_equation(r)
     if eq_g is not None or eq_r is not None:
         return eq_g is not None and eq_r is not None and equation_equal(eq_g, eq_r)

@@ -27,7 +27,7 @@ _UNICODE_RE = re.compile("|".join(re.escape(k) for k in _UNICODE))
 _WRAPPERS = (
     "text", "textbf", "textit", "textrm", "textsf", "texttt", "mathrm", "mathbf", "mathit",
     "mathsf", "mathtt", "boldsymbol", "bm", "mbox", "hbox", "emph", "operatorname", "textnormal",
-    "textup", "mathnormal", "underline", "smash",
+    "textup", "mathnormal", "underline", "smash", "textsc",
 )
 _WRAPPER_RE = re.compile(r"\\(" + "|".join(_WRAPPERS) + r")\s*\{")
 _WHOLE_TEXT_RE = re.compile(
@@ -44,7 +44,7 @@ _SPACING_AFTER_LR_RE = re.compile(r"\\(left|right)\s*\\([{}|])")
 _ANGLE_RE = re.compile(r"\\[lr]angle(?![a-zA-Z])")  # vectors <1, 2> are tuples
 _BRACE_NAMES_RE = re.compile(r"\\(lbrace|rbrace|lbrack|rbrack)(?![a-zA-Z])")
 _BRACE_NAMES = {"lbrace": "\\{", "rbrace": "\\}", "lbrack": "[", "rbrack": "]"}
-_FRAC_ALIASES_RE = re.compile(r"\\(?:dfrac|tfrac|cfrac)(?![a-zA-Z])")
+_FRAC_ALIASES_RE = re.compile(r"\\(?:dfrac|tfrac|cfrac|nicefrac|sfrac)(?![a-zA-Z])")
 _BINOM_ALIASES_RE = re.compile(r"\\(?:dbinom|tbinom)(?![a-zA-Z])")
 _THOUSANDS_BRACED_RE = re.compile(r"(\d)(?:\{,\}|,\\!|\\,|\\ |\\;|\{\\,\})(?=\d{3}(?!\d))")
 _WHOLE_THOUSANDS_RE = re.compile(r"^(-?)(\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+)(\.\d+)?$")

@@ -126,6 +126,10 @@ class Parser(CommandsMixin):
             return first
         if assign_var is not None and ops == ["="] and not _mentions(exprs[1], exprs[0]):
             return Assign(assign_var, exprs[1], exprs[0])
+        if ops == ["="] and isinstance(exprs[0], Bracketed) and all(
+            isinstance(i, sp.Symbol) for i in exprs[0].items
+        ):
+            return exprs[1]  # `(x, y) = (1, 2)`: the variables' names are dropped
         if ops == ["="] and isinstance(exprs[1], sp.Symbol) and not _mentions(exprs[0], exprs[1]):
             return Assign(exprs[1].name, exprs[0], exprs[1])  # `5 = x`, `2x+1 = y`
         return Relation(tuple(exprs), tuple(ops))

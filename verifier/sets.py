@@ -126,6 +126,21 @@ def _relation_set(rel: Relation) -> sp.Set | None:
     return result
 
 
+def _list_union(x: ListLit) -> sp.Set | None:
+    """`x < -1, x > 1` is a union. A list whose pieces cover each other (`x > 1, x < 3` reads
+    as "both") or that contains all reals (`x \\in R, x \\ne 2`) is ambiguous: None."""
+    if any(isinstance(i, NamedSet) for i in x.items):
+        return None
+    parts = [_as_set(i) for i in x.items]
+    if any(p is None for p in parts):
+        return None
+    union = sp.Union(*parts)
+    if union == sp.S.Reals or sum(sp.Intersection(a, b) != sp.S.EmptySet
+                                  for k, a in enumerate(parts) for b in parts[k + 1:]):
+        return None
+    return union
+
+
 def as_set(x: Any) -> sp.Set | None:
     """A sympy Set for a set-like answer; None when x is not a set of reals."""
     try:
@@ -153,8 +168,5 @@ def _as_set(x: Any) -> sp.Set | None:
             return None
         return {"cup": sp.Union, "cap": sp.Intersection, "setminus": sp.Complement}[x.op](a, b)
     if isinstance(x, ListLit):
-        parts = [_as_set(i) for i in x.items]
-        if any(p is None for p in parts):
-            return None
-        return sp.Union(*parts)
+        return _list_union(x)
     return None

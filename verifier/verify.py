@@ -20,7 +20,7 @@ from verifier import limits
 from verifier.compare import equal
 from verifier.errors import CodeLikeError, ParseError, ResourceLimitError, UndefinedError
 from verifier.extract import extract, strip_gold
-from verifier.nodes import Assign, Choice, Text
+from verifier.nodes import Assign, Choice, NamedSet, Text
 from verifier.normalize import Normalized, normalize
 from verifier.parse import parse_normalized
 from verifier.types import Result, Verdict, VerifyOptions
@@ -31,6 +31,7 @@ _PLAIN_NUMBER_RE = re.compile(r"^(-?)(\d{1,300})(?:\.(\d{1,300}))?$")
 _PLAIN_FRAC_RE = re.compile(r"^(-?)\\[dt]?frac\{(\d{1,300})\}\{(\d{1,300})\}$")
 _LETTERS_RE = re.compile(r"^[A-Za-z]{2,}(?: [A-Za-z]+)*$")
 _SHORT_WORDS = frozenset({"no", "yes", "ok", "none", "true", "false"})
+_ALL_REALS = frozenset({"all real numbers", "all reals", "all real values", "all real x"})
 _CHOICE_RE = re.compile(r"^\(?\s*([A-J])\s*\)?\.?$|^\(([a-j])\)$")
 # `(C) 12`: a choice letter with its option's value; one letter, no hedging ("or", more letters)
 _CHOICE_WITH_VALUE_RE = re.compile(r"^\(([A-J])\)\s*([^()]*)$")
@@ -119,7 +120,8 @@ def parse_answer(text: str, text_wrapped: bool = False) -> Any:
     if m is not None and not re.search(r"\b(?:or|and)\b|,", text):
         return Choice((m.group(1) or m.group(2)).upper())
     if _LETTERS_RE.match(text) and (text_wrapped or text.lower() in _SHORT_WORDS):
-        return Text(" ".join(text.lower().split()))
+        words = " ".join(text.lower().split())
+        return NamedSet("reals") if words in _ALL_REALS else Text(words)
     return parse_normalized(text)
 
 
