@@ -237,14 +237,15 @@ def _canonical_tokens(text: str) -> list[str]:
 _WEAK_EQ = frozenset({"is", "are", "gives", "makes", "yields", "was"})
 _BAD_WORDS = frozenset({"by", "per", "over", "times", "into", "than", "and", "minus", "plus",
                         "divided", "multiplied", "from", "x"})
+_RIGHT_BAD_WORDS = frozenset({"x", "times"})  # '= 8 per hour' is fine, '= 2 x' is algebra
 
 
-def _bad_neighbour(tok: str | None, bad: frozenset[str]) -> bool:
+def _bad_neighbour(tok: str | None, bad: frozenset[str], words: frozenset[str]) -> bool:
     """A token that, next to an expression span, means the span is part of something larger
     (an operator, a number, a variable) and must not be checked on its own."""
     if tok is None:
         return False
-    if tok in bad or _number(tok) is not None or tok.lower() in _BAD_WORDS:
+    if tok in bad or _number(tok) is not None or tok.lower() in words:
         return True
     return len(tok) == 1 and tok.isalpha() and tok not in ("a", "A", "I")
 
@@ -254,7 +255,7 @@ def _left_side(toks: list[str], lo: int, eq: int) -> tuple[int, tuple] | None:
         parsed = _parse_exact(toks[start:eq])
         if parsed is not None:
             before = toks[start - 1] if start > lo else None
-            return (start, parsed) if not _bad_neighbour(before, _LEFT_BAD) else None
+            return (start, parsed) if not _bad_neighbour(before, _LEFT_BAD, _BAD_WORDS) else None
     return None
 
 
@@ -265,7 +266,8 @@ def _right_side(toks: list[str], eq: int, hi: int) -> tuple[int, tuple] | None:
             after = toks[end] if end < hi else None
             if after == "of" and end + 1 < hi and _number(toks[end + 1]) is None:
                 after = None
-            return (end, parsed) if not _bad_neighbour(after, _RIGHT_BAD) else None
+            bad = _bad_neighbour(after, _RIGHT_BAD, _RIGHT_BAD_WORDS)
+            return None if bad else (end, parsed)
     return None
 
 

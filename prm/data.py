@@ -133,6 +133,17 @@ def _inject(calc: Calc, kind: str, rng: random.Random, inputs: list[Fraction]) -
     return True
 
 
+def _applies(op: Op, kind: str) -> bool:
+    """Whether an error of `kind` can be injected into `op` (so kinds stay balanced)."""
+    if kind == "sign":
+        return op.kind == "sum" and len(op.args) >= 2
+    if kind == "dropped_term":
+        return op.kind in ("sum", "mul") and len(op.args) >= 3
+    if kind == "wrong_number":
+        return any(not a.lstrip("-").startswith("#") for a in op.args)
+    return True
+
+
 def run_program(fam: Family, env: dict[str, Fraction], error: tuple[int, str] | None,
                 rng: random.Random) -> list[Calc] | None:
     """Execute the family's ops; `error` = (op index, kind). None if the numbers are unusable."""
@@ -247,18 +258,20 @@ def _sample_env(fam: Family, rng: random.Random) -> dict[str, Fraction]:
     return env
 
 
-def generate_one(fam: Family, rng: random.Random, want_error: bool,
-                 heldout: bool) -> dict | None:
+def generate_one(fam: Family, rng: random.Random, kind: str, heldout: bool) -> dict | None:
+    """One record of `kind` ("correct" or an error kind), or None if `fam` cannot host it."""
     env = _sample_env(fam, rng)
     if run_program(fam, dict(env), None, rng) is None:
         return None
-    error, kind, answer_wrong = None, "correct", False
-    if want_error:
-        kind = rng.choice(ERROR_KINDS)
+    error, answer_wrong = None, False
+    if kind != "correct":
         if kind == "wrong_number" and rng.random() < 0.1:
             answer_wrong = True
         else:
-            error = (rng.randrange(len(fam.ops)), kind)
+            where = [i for i, op in enumerate(fam.ops) if _applies(op, kind)]
+            if not where:
+                return None
+            error = (rng.choice(where), kind)
     run_env = dict(env)
     calcs = run_program(fam, run_env, error, rng)
     if calcs is None:
@@ -269,13 +282,15 @@ def generate_one(fam: Family, rng: random.Random, want_error: bool,
 
 
 def generate(split: str, n: int, seed: int) -> Iterator[dict]:
-    """`n` records of `split` ("train" or "heldout"), alternating correct and erroneous."""
+    """`n` records of `split` ("train" or "heldout"), alternating correct and erroneous; the
+    error kinds take turns so each is a fifth of the erroneous half."""
     rng = random.Random(seed)
     heldout = split == "heldout"
     fams = [f for f in FAMILIES if (f.name in HELD_OUT) == heldout]
     made = 0
     while made < n:
-        rec = generate_one(rng.choice(fams), rng, want_error=made % 2 == 1, heldout=heldout)
+        kind = "correct" if made % 2 == 0 else ERROR_KINDS[(made // 2) % len(ERROR_KINDS)]
+        rec = generate_one(rng.choice(fams), rng, kind, heldout)
         if rec is not None:
             made += 1
             yield rec
