@@ -63,11 +63,14 @@ def _verify(response: Any, gold: Any, options: VerifyOptions) -> Result:
     try:
         limits.check_text(answer)
         limits.check_code_like(answer)
+    except ResourceLimitError as exc:
+        return Result(Verdict.RESOURCE_LIMIT, reason=str(exc), extracted=_clip(answer))
+    except CodeLikeError as exc:
+        return Result(Verdict.UNPARSEABLE, reason=str(exc), extracted=_clip(answer))
+    try:
         limits.check_text(gold)
     except ResourceLimitError as exc:
-        return Result(Verdict.RESOURCE_LIMIT, reason=str(exc), extracted=answer)
-    except CodeLikeError as exc:
-        return Result(Verdict.UNPARSEABLE, reason=str(exc), extracted=answer)
+        return Result(Verdict.RESOURCE_LIMIT, reason=f"gold: {exc}", extracted=answer)
     gold_s = strip_gold(gold)
     if not gold_s:
         return Result(Verdict.UNPARSEABLE, reason="empty gold answer", extracted=answer)
@@ -75,6 +78,11 @@ def _verify(response: Any, gold: Any, options: VerifyOptions) -> Result:
     if fast is not None:
         return Result(fast, reason="exact rational comparison", extracted=answer)
     return _grade(gold_s, answer, options)
+
+
+def _clip(answer: str, keep: int = 200) -> str:
+    """A refused answer is echoed back shortened (a 50 KB answer is not sent back whole)."""
+    return answer if len(answer) <= keep else answer[:keep] + f"... ({len(answer)} chars)"
 
 
 def _plain_fraction(s: str) -> Fraction | None:
