@@ -249,23 +249,29 @@ class Dispatcher:
             self._running_jobs -= len(jobs)
         _resolve([(job, PoolClosedError("verifier pool is not running")) for job in jobs])
 
-    def cancel(self, job: Job) -> bool:
-        """The request gave up on the job; False when it had already finished.
+    def cancel(self, jobs: list[Job]) -> list[bool]:
+        """The request gave up on these jobs; per job, False when it had already finished.
 
-        A queued job is dropped; a running single job's worker is killed if it has started it
-        (freeing the worker at once); a task still in pebble's pipe, or a chunk, runs to its end.
+        Queued jobs are dropped first, all under one lock (so that killing a running job cannot
+        pull the next of them into a freed worker); then each running single job's worker is
+        killed if it has started the job. A task still in pebble's pipe, or a chunk, is left to
+        run to its end (at most its budget), and its result is dropped.
         """
-        if not job.future.cancel():
-            return False
+        cancelled = [job.future.cancel() for job in jobs]
+        to_kill = []
         with self._lock:
-            if job.state is _State.QUEUED:
-                job.state = _State.DROPPED
-                self._queued -= 1
-                return True
-            task = job.task
-        if task is not None and task.running() and task.cancel():
-            self._on_restart("timeout")
-        return True
+            for job, was_cancelled in zip(jobs, cancelled, strict=True):
+                if not was_cancelled:
+                    continue
+                if job.state is _State.QUEUED:
+                    job.state = _State.DROPPED
+                    self._queued -= 1
+                elif job.task is not None:
+                    to_kill.append(job.task)
+        for task in to_kill:
+            if task.running() and task.cancel():
+                self._on_restart("timeout")
+        return cancelled
 
     def _on_task_done(self, jobs: list[Job], task: Future) -> None:
         """pebble thread: turn the task's outcome into Results, then feed the next jobs."""

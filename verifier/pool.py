@@ -141,11 +141,10 @@ class VerifierPool:
             done, not_done = concurrent.futures.wait(by_future, timeout=_remaining(deadline))
             for future in done:
                 self._finish(batch, by_future[future], future.result())
-            for future in not_done:
-                self._expire(batch, by_future[future])
+            self._expire(batch, [by_future[future] for future in not_done])
         finally:
-            for group in batch.groups:
-                self._dispatcher.cancel(group.job)  # no-op when finished; frees work on errors
+            # No-op for finished jobs; frees the work of an interrupted call.
+            self._dispatcher.cancel([group.job for group in batch.groups])
         return batch.results  # type: ignore[return-value]  # every slot is filled above
 
     # -- asyncio API (never blocks the event loop) -----------------------------------------------
@@ -201,13 +200,12 @@ class VerifierPool:
                         continue
                     for pair in self._finish(batch, group, job.future.result()):
                         yield pair
-            for group in list(waiting.values()):
-                del waiting[id(group.job)]
-                for pair in self._expire(batch, group):
-                    yield pair
+            expired, waiting = list(waiting.values()), {}
+            for pair in self._expire(batch, expired):
+                yield pair
         finally:
-            for group in waiting.values():
-                self._dispatcher.cancel(group.job)  # the consumer left early: free its work
+            # The consumer left early (or the call failed): free the work it leaves behind.
+            self._dispatcher.cancel([group.job for group in waiting.values()])
 
     # -- planning and results --------------------------------------------------------------------
 
@@ -253,12 +251,17 @@ class VerifierPool:
             self._observe(item_result, cached=position > 0)
         return pairs
 
-    def _expire(self, batch: _Batch, group: _Group) -> list[tuple[int, Result]]:
-        """The request deadline passed: cancel the job (unless it just finished) -> TIMEOUT."""
-        if not self._dispatcher.cancel(group.job):
-            return self._finish(batch, group, group.job.future.result())
-        timeout = Result(Verdict.TIMEOUT, "request deadline", group.job.extracted)
-        return self._finish(batch, group, timeout)
+    def _expire(self, batch: _Batch, groups: list[_Group]) -> list[tuple[int, Result]]:
+        """The request deadline passed: cancel the jobs (unless just finished) -> TIMEOUT."""
+        pairs = []
+        cancelled = self._dispatcher.cancel([group.job for group in groups])
+        for group, was_cancelled in zip(groups, cancelled, strict=True):
+            if was_cancelled:
+                result = Result(Verdict.TIMEOUT, "request deadline", group.job.extracted)
+            else:
+                result = group.job.future.result()
+            pairs.extend(self._finish(batch, group, result))
+        return pairs
 
     def _observe(self, result: Result, cached: bool) -> None:
         if self._observer is not None:

@@ -188,6 +188,39 @@ def test_stream_deadline_and_pending_items(pool: VerifierPool):
     assert pool.pending_items == 0
 
 
+def test_cancelled_request_frees_its_workers(rec: Recorder):
+    """A caller that goes away (a cancelled RPC) leaves no work behind: running items are killed,
+    queued ones dropped, and the pool serves the next request at once."""
+    slow = [
+        VerifyItem(
+            f"s{v}", f"\\boxed{{(a+b+c+d)^{{64}}(a-{v})}}", f"(a+b+c+d)^{{64}}a-(a+b+c+d)^{{64}}{v}"
+        )
+        for v in "bc"
+    ]
+    with VerifierPool(PoolConfig(workers=2, item_timeout_s=30.0), observer=rec) as own:
+
+        async def main() -> int:
+            request = asyncio.ensure_future(own.averify_many([*slow, *MIXED], OPTIONS))
+            await asyncio.sleep(1.0)
+            busy = own.pending_items
+            request.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await request
+            return busy
+
+        busy = asyncio.run(main())
+        assert busy == 2 + len(MIXED)  # two slow items running, the rest queued
+        assert rec.restarts == ["timeout", "timeout"]  # the two running ones were killed
+        for _ in range(50):  # the (fast) tasks already in pebble's pipe finish on their own
+            if own.pending_items == 0:
+                break
+            time.sleep(0.1)
+        assert own.pending_items == 0
+        start = time.monotonic()
+        assert own.verify_many(MIXED[:1], OPTIONS)[0].correct
+        assert time.monotonic() - start < 5.0  # not stuck behind 30 s of abandoned work
+
+
 def test_workers_are_recycled_after_max_tasks(rec: Recorder):
     config = PoolConfig(workers=2, item_timeout_s=2.0, max_tasks_per_child=3, cache_size=0)
     with VerifierPool(config, observer=rec) as own:

@@ -97,8 +97,9 @@ def test_hung_item_is_killed_at_its_budget_while_the_batch_finishes():
 
 def test_memory_cap_gives_resource_limit_and_the_worker_serves_on():
     """Cap the address space a few MB above a warm worker's: sympy's expansion hits it."""
+    others = _worker_pids()  # other pools' workers in this test session
     with VerifierPool(PoolConfig(workers=1, memory_limit_mb=0)):
-        baseline = max(_vm_size_mb(pid) for pid in _worker_pids())
+        baseline = max(_vm_size_mb(pid) for pid in _worker_pids() - others)
     cap = math.ceil(baseline) + 4
     recorder = Recorder()
     config = PoolConfig(workers=1, item_timeout_s=20.0, memory_limit_mb=cap, cache_size=0)
@@ -114,8 +115,9 @@ def test_memory_cap_gives_resource_limit_and_the_worker_serves_on():
 def test_killed_workers_lose_no_other_item_and_the_pool_recovers():
     recorder = Recorder()
     config = PoolConfig(workers=2, item_timeout_s=30.0, cache_size=0)
+    others = _worker_pids()  # other pools' workers in this test session
     with VerifierPool(config, observer=recorder) as pool:
-        workers = _worker_pids()
+        workers = _worker_pids() - others
         assert len(workers) == 2
         outcome: list[list[Result]] = []
         batch = [SLOW, SLOW_2, *FAST]
@@ -133,7 +135,7 @@ def test_killed_workers_lose_no_other_item_and_the_pool_recovers():
         assert sorted(recorder.restarts) == ["memory", "memory"]
 
         # An idle worker dying makes pebble give up on its whole pool; ours starts a new one.
-        os.kill(next(iter(_worker_pids())), signal.SIGKILL)
+        os.kill(next(iter(_worker_pids() - others)), signal.SIGKILL)
         time.sleep(0.5)
         assert all(r.correct for r in pool.verify_many(FAST, OPTIONS))
         assert recorder.restarts[-1] == "crash"
@@ -142,6 +144,7 @@ def test_killed_workers_lose_no_other_item_and_the_pool_recovers():
 def test_worker_killed_inside_a_chunk_of_plain_items_loses_none():
     """Plain items travel many per task; a chunk whose worker dies is re-run item by item."""
     config = PoolConfig(workers=2, item_timeout_s=5.0, cache_size=0)
+    others = _worker_pids()  # other pools' workers in this test session
     with VerifierPool(config) as pool:
         batch = [
             VerifyItem(str(i), f"so \\boxed{{{i}}}", str(i if i % 3 else i + 1))
@@ -151,7 +154,7 @@ def test_worker_killed_inside_a_chunk_of_plain_items_loses_none():
         thread = threading.Thread(target=lambda: outcome.append(pool.verify_many(batch, OPTIONS)))
         thread.start()
         time.sleep(0.3)
-        os.kill(next(iter(_worker_pids())), signal.SIGKILL)
+        os.kill(next(iter(_worker_pids() - others)), signal.SIGKILL)
         thread.join(timeout=60)
         assert not thread.is_alive()
         results = outcome[0]
