@@ -46,7 +46,8 @@ def _start_serve(extra: list[str]
     env = dict(os.environ, OMP_NUM_THREADS="1", MATHREWARD_TOKEN="")
     proc = subprocess.Popen(
         [sys.executable, "-m", "mathreward", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--metrics-port", "0", "--no-prm", "--log-format", "json", *extra],
+         "--metrics-port", "0", "--log-format", "json",
+         *(extra if "--prm" in extra else ["--no-prm", *extra])],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     lines: queue.Queue = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr],
@@ -75,7 +76,7 @@ def test_sigterm_finishes_inflight_rpc_and_exits_0(many_items) -> None:
     proc, serving, lines, reader = _start_serve(["--workers", "1", "--grace-period", "60"])
     address = f"127.0.0.1:{serving['port']}"
     metrics_url = f"http://127.0.0.1:{serving['metrics_port']}/metrics"
-    batch = many_items(1000, "t")  # seconds of grading for one worker, no deadline
+    batch = many_items(500, "t")  # seconds of grading for one worker, no deadline
     try:
         with SyncRewardClient(address, timeout_s=90) as client:
             inflight: list[object] = []
@@ -99,7 +100,7 @@ def test_sigterm_finishes_inflight_rpc_and_exits_0(many_items) -> None:
         if proc.poll() is None:
             proc.kill()
     # The in-flight RPC completed normally: every item graded, none cut short.
-    assert len(inflight) == 1000
+    assert len(inflight) == 500
     assert all(r.verdict is Verdict.CORRECT for r in inflight)
     entries = [json.loads(line) for line in list(lines.queue)]  # every log line is JSON
     messages = [e["msg"] for e in entries]
@@ -109,3 +110,22 @@ def test_sigterm_finishes_inflight_rpc_and_exits_0(many_items) -> None:
                 and e["method"].endswith("/VerifyAnswers") and e["request_id"] != "-"]
     # order of events: SIGTERM -> draining -> the in-flight RPC ends OK -> stopped
     assert messages.index("draining") < finished[0] < messages.index("stopped")
+
+
+def test_serve_with_a_prm_checkpoint(tmp_path) -> None:
+    """`mathreward serve --prm PATH`: health SERVING once loaded, ScoreSteps works, exit 0."""
+    testing = pytest.importorskip("prm.testing", reason="the PRM engine (prm extra) is absent")
+    path = testing.build_tiny_qwen_prm(tmp_path / "tiny")
+    proc, serving, _lines, _reader = _start_serve(["--workers", "1", "--prm", str(path),
+                                                   "--prm-device", "cpu"])
+    try:
+        assert serving["prm"] is True
+        with SyncRewardClient(f"127.0.0.1:{serving['port']}", timeout_s=30) as client:
+            assert client.health() == "SERVING"
+            results = client.score_steps([{"id": "a", "problem": "p", "steps": ["one", "two"]}])
+        assert results[0].status == "ok" and len(results[0].step_scores) == 2
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
