@@ -105,6 +105,8 @@ def _solve_polynomial(poly: sp.Poly, op: str) -> sp.Set | None:
     """`x^2 > 4` -> (-oo, -2) U (2, oo), for small rational polynomials only."""
     if poly.degree() > 4 or not all(c.is_Rational for c in poly.all_coeffs()):
         return None
+    if any(factor.degree() > 2 for factor, _ in poly.factor_list()[1]):
+        return None  # irreducible cubics/quartics: roots too costly to place exactly
     t = sp.Dummy("t", real=True)
     expr = poly.as_expr().subs(poly.gens[0], t)
     return sp.solveset(_OPS[op](expr, 0), t, domain=sp.S.Reals)
