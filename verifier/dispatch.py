@@ -110,6 +110,7 @@ class Dispatcher:
         self._running_tasks = 0  # tasks handed to pebble and not finished
         self._running_jobs = 0  # jobs in those tasks
         self._tasks_by_pid: OrderedDict[int, int] = OrderedDict()  # to notice recycling
+        self._inflight: dict[int, list[Job]] = {}  # id(pebble task) -> its jobs, for close()
         self._closed = False
         # Tasks inside pebble at once: one running plus one waiting in the pipe per worker, so a
         # worker never idles for a round trip through the parent, while a deadline strands at
@@ -160,16 +161,20 @@ class Dispatcher:
         threading.Thread(target=_dispose, args=(broken,), daemon=True).start()
 
     def close(self) -> None:
+        """Stop the workers; every job not finished yet fails with PoolClosedError."""
         with self._lock:
             self._closed = True
-            queued = list(self._queue)
+            leftover = list(self._queue)
             self._queue.clear()
             self._queued = 0
-        _resolve([(job, PoolClosedError("verifier pool closed")) for job in queued])
         if self._pool is not None:
             self._pool.stop()
             self._pool.join()
             self._pool = None
+        with self._lock:
+            leftover += [job for jobs in self._inflight.values() for job in jobs]
+            self._inflight.clear()
+        _resolve([(job, PoolClosedError("verifier pool closed")) for job in leftover])
 
     def ensure_open(self) -> None:
         if self._closed or self._pool is None:
@@ -242,6 +247,8 @@ class Dispatcher:
                 continue
             if len(jobs) == 1:
                 jobs[0].task = task
+            with self._lock:
+                self._inflight[id(task)] = jobs
             task.add_done_callback(lambda task, jobs=jobs: self._on_task_done(jobs, task))
             return
         with self._lock:
@@ -278,6 +285,7 @@ class Dispatcher:
         error = None if task.cancelled() else task.exception()
         broken = isinstance(error, BrokenProcessPool)
         with self._lock:
+            self._inflight.pop(id(task), None)
             self._running_tasks -= 1
             self._running_jobs -= len(jobs)
             # Re-run a failed chunk one job per task, and jobs the whole pool broke under.

@@ -243,6 +243,27 @@ def test_closed_pool_refuses_requests():
         pool.verify_many(MIXED[:1], OPTIONS)
 
 
+def test_close_fails_the_requests_in_flight():
+    """Shutdown under a straggler: its call ends with PoolClosedError, it does not hang."""
+    pool = VerifierPool(PoolConfig(workers=1, item_timeout_s=30.0))
+    pool.start()
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            pool.verify_many([SLOW, *MIXED], OPTIONS)
+        except PoolClosedError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    time.sleep(0.5)
+    pool.close()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert len(errors) == 1
+
+
 def test_empty_batch(pool: VerifierPool):
     assert pool.verify_many([], OPTIONS) == []
     assert asyncio.run(pool.averify_many([], OPTIONS)) == []
