@@ -267,3 +267,15 @@ def test_close_fails_the_requests_in_flight():
 def test_empty_batch(pool: VerifierPool):
     assert pool.verify_many([], OPTIONS) == []
     assert asyncio.run(pool.averify_many([], OPTIONS)) == []
+
+
+def test_answer_keys_cover_only_responses_the_grader_reads_whole():
+    """Responses up to the parent-extraction limit are keyed by their extracted answer, so the
+    grader must judge all of them by that answer alone (it refuses only longer responses)."""
+    from verifier import limits
+    from verifier import pool as pool_module
+
+    assert pool_module._MAX_PARENT_EXTRACT_CHARS <= limits.LIMITS.max_response_chars
+    long_response = "x" * (pool_module._MAX_PARENT_EXTRACT_CHARS - 100) + r" \boxed{7}"
+    short_response = r"\boxed{7}"
+    assert verify(long_response, "7").verdict is verify(short_response, "7").verdict
