@@ -80,9 +80,9 @@ def _via_server(items: list[dict], args: argparse.Namespace, out: TextIO) -> Non
     with SyncRewardClient(args.server) as client:
         for s in range(0, len(items), CHUNK):
             chunk = items[s : s + CHUNK]
-            for it, res in zip(chunk, client.score_steps(chunk), strict=True):
-                scores = res["step_scores"] if isinstance(res, dict) else res.step_scores
-                _write(out, it["id"], scores)
+            results = client.score_steps(chunk, step_separator=args.separator)
+            for it, res in zip(chunk, results, strict=True):
+                _write(out, it["id"], res.step_scores, res.status, res.reason)
 
 
 def run(args: argparse.Namespace) -> int:
