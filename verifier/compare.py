@@ -96,22 +96,29 @@ def _big_power_of_sum(d: sp.Expr) -> bool:
 
 
 def _proves_zero(d: sp.Expr) -> bool:
-    """Does sympy prove d == 0? (bounded: big expressions are not simplified)."""
+    """Does sympy prove d == 0? (bounded: big expressions are not simplified).
+
+    Cheap rewrites first; for a constant, the minimal polynomial (exact for algebraic
+    numbers, including trig values at rational multiples of pi) before the costly simplify.
+    """
     if sp.count_ops(d) > MAX_OPS or _big_power_of_sum(d):
         return False
-    for step in (sp.expand, sp.cancel, sp.simplify):
+    steps = [sp.expand, sp.cancel]
+    if not d.free_symbols:
+        steps.append(_minpoly_is_x)
+    steps.append(sp.simplify)
+    for step in steps:
         try:
             r = step(d)
-        except (TypeError, ValueError, NotImplementedError, RecursionError, ArithmeticError):
+        except Exception:  # noqa: BLE001 - sympy raises many kinds on odd input; not a proof
             continue
-        if r == 0:
+        if r is True or (r is not False and r == 0):
             return True
-    try:
-        if not d.free_symbols and d.is_algebraic:
-            return bool(sp.minimal_polynomial(d, sp.Symbol("_z")).is_Symbol)
-    except Exception:  # noqa: BLE001 - sympy raises many kinds for non-algebraic input
-        return False
     return False
+
+
+def _minpoly_is_x(d: sp.Expr) -> bool:
+    return bool(d.is_algebraic) and bool(sp.minimal_polynomial(d, sp.Symbol("_z")).is_Symbol)
 
 
 def equation_equal(d1: sp.Expr, d2: sp.Expr) -> bool:
