@@ -99,6 +99,9 @@ def test_health_check_like_grpc_health_probe(server) -> None:
         with pytest.raises(grpc.RpcError) as err:
             stub.Check(health_pb2.HealthCheckRequest(service="no.such.Service"), timeout=5)
         assert err.value.code() == grpc.StatusCode.NOT_FOUND
+        watch = stub.Watch(health_pb2.HealthCheckRequest(service=""), timeout=5)
+        assert next(watch).status == health_pb2.HealthCheckResponse.SERVING  # streaming health
+        watch.cancel()
 
 
 def test_reflection_lists_the_service(server) -> None:
