@@ -31,11 +31,15 @@ def test_resolve_target() -> None:
 def test_round_robin_over_two_servers(make_server) -> None:
     one, two = make_server(), make_server()
     with SyncRewardClient([one.address, two.address]) as client:
+        for _ in range(100):  # until both subchannels are connected (each served a call)
+            assert client.verify_answers(ITEM)[0].verdict is Verdict.CORRECT
+            if handled(one, "OK") and handled(two, "OK"):
+                break
+        before = handled(one, "OK"), handled(two, "OK")
         for _ in range(10):
             assert client.verify_answers(ITEM)[0].verdict is Verdict.CORRECT
-    # round_robin alternates per call once both subchannels are ready
-    assert handled(one, "OK") >= 2 and handled(two, "OK") >= 2
-    assert handled(one, "OK") + handled(two, "OK") == 10
+    # with both ready, round_robin alternates per call: exactly half each
+    assert (handled(one, "OK") - before[0], handled(two, "OK") - before[1]) == (5, 5)
 
 
 def test_dns_target(make_server) -> None:

@@ -113,10 +113,13 @@ def test_inflight_and_queue_depth_during_a_batch(server, many_items) -> None:
     async def main() -> tuple[dict, list]:
         async with RewardClient(server.address, retry=RetryPolicy(max_attempts=1)) as client:
             call = asyncio.create_task(client.verify_answers(batch, timeout=1.5))
-            while server.handle.state.inflight_rpcs == 0:  # admitted
-                await asyncio.sleep(0.01)
-            await asyncio.sleep(0.1)
-            during = await asyncio.to_thread(scrape, port)
+            give_up = time.monotonic() + 10
+            while True:  # until the batch's jobs are queued in the pool
+                during = await asyncio.to_thread(scrape, port)
+                if value(during, "mathreward_queue_depth", queue="verifier") > 0:
+                    break
+                assert time.monotonic() < give_up, "the batch never reached the pool"
+                await asyncio.sleep(0.02)
             return during, await call
 
     during, results = asyncio.run(main())
