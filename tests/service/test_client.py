@@ -56,6 +56,8 @@ def test_retry_moves_off_a_draining_server(make_server) -> None:
     with SyncRewardClient([healthy.address, draining.address], retry=retry) as client:
         for _ in range(8):  # none fails: a DRAINING answer is retried on the next address
             assert client.verify_answers(ITEM)[0].verdict is Verdict.CORRECT
+            [(index, result)] = list(client.verify_answers_stream(ITEM))  # streams too
+            assert (index, result.verdict) == (0, Verdict.CORRECT)
     assert handled(healthy, "OK") == 8
     assert handled(draining, "UNAVAILABLE") >= 1  # it was asked, and said no
 
