@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import grpc
 
@@ -31,10 +31,11 @@ def bearer_token(metadata: tuple[tuple[str, str | bytes], ...] | None) -> str | 
 class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
     """Rejects RPCs without the right bearer token with UNAUTHENTICATED (ErrorInfo reason)."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, on_reject: Callable[[str], None] | None = None) -> None:
         if not token:
             raise ValueError("an empty auth token would accept everyone; pass None instead")
         self._token = token.encode()
+        self._on_reject = on_reject  # metrics hook: called with the ErrorInfo reason
 
     def _check(self, metadata: tuple[tuple[str, str | bytes], ...] | None) -> str | None:
         """None when allowed, else why not."""
@@ -57,6 +58,8 @@ class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
 
         @contextlib.asynccontextmanager
         async def reject(context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+            if self._on_reject is not None:
+                self._on_reject("UNAUTHENTICATED")
             await abort_with(context, Unauthenticated(problem))
             yield  # never reached: abort raises
 

@@ -36,7 +36,6 @@ from mathreward.servicer import RewardServicer, ServingState
 
 if TYPE_CHECKING:
     from prm.engine import PrmEngine
-
     from verifier.pool import VerifierPool
 
 log = logging.getLogger("mathreward.server")
@@ -125,7 +124,7 @@ def build_server(config: ServerConfig, pool: VerifierPool, engine: PrmEngine | N
     """The gRPC server with every service registered and its port bound (not started)."""
     interceptors: list[grpc.aio.ServerInterceptor] = [ObservabilityInterceptor(metrics)]
     if config.auth_token:
-        interceptors.append(BearerTokenInterceptor(config.auth_token))
+        interceptors.append(BearerTokenInterceptor(config.auth_token, metrics.on_rejection))
     server = grpc.aio.server(interceptors=interceptors, options=server_options(config))
     state = ServingState()
     reward_pb2_grpc.add_RewardServiceServicer_to_server(

@@ -43,6 +43,9 @@ def test_bearer_token(make_server) -> None:
                 list(bad.verify_answers_stream(ITEM))
             assert err.value.code == grpc.StatusCode.UNAUTHENTICATED
             assert bad.health() == "SERVING"  # health is exempt for probes
+    rejected = srv.metrics.registry.get_sample_value("mathreward_rejections_total",
+                                                     {"reason": "UNAUTHENTICATED"})
+    assert rejected == 4  # two clients x (unary + stream)
 
 
 def _openssl(*args: str, cwd: Path) -> None:
