@@ -124,7 +124,10 @@ def main(argv: list[str] | None = None) -> int:
             # each error group is reported with all correct solutions, so its F1 is meaningful
             sel = sorted(set(idx) | {i for i, lab in enumerate(labels) if lab < 0})
             m = evaluate([labels[i] for i in sel], [scores[i] for i in sel])
-            print(f"{key:16s} error_acc={m.error_acc:.1f} n={len(idx)}")
+            if all(labels[i] < 0 for i in idx):
+                print(f"{key:16s} correct_acc={m.correct_acc:.1f} n={len(idx)}")
+            else:
+                print(f"{key:16s} error_acc={m.error_acc:.1f} n={len(idx)}")
     return 0
 
 

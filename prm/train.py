@@ -10,6 +10,7 @@ next-token loss on the text before the first error (it is what gets learning goi
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import random
@@ -64,6 +65,13 @@ def collate(batch: list[Example], pad_id: int) -> dict[str, torch.Tensor]:
     return {"ids": ids, "mask": mask, "step_lab": step_lab, "lm_ok": lm_ok}
 
 
+def word_dropout(ids: torch.Tensor, droppable: torch.Tensor, p: float, unk: int) -> torch.Tensor:
+    """(B, T) ids with a fraction `p` of word tokens replaced by <unk>: text written by others
+    is full of words we never saw, and the model must lean on numbers and operators then."""
+    drop = droppable[ids] & (torch.rand(ids.shape) < p)
+    return torch.where(drop, torch.full_like(ids, unk), ids)
+
+
 def batches(examples: list[Example], batch_size: int, rng: random.Random):
     """Endless length-bucketed batches: shuffle, sort chunks of 50 batches by length."""
     while True:
@@ -79,7 +87,7 @@ def batches(examples: list[Example], batch_size: int, rng: random.Random):
 
 
 def loss_fn(model: QwenPrm, b: dict, first_w: float, lm_w: float, special_ids: torch.Tensor):
-    hidden = model.hidden(b["ids"], b["mask"])  # (B, T, H)
+    hidden = model.hidden(b["inputs"], b["mask"])  # (B, T, H); targets stay b["ids"]
     logits = model.score(hidden).float()  # (B, T, 2)
     lab = b["step_lab"]
     sel = lab >= 0
@@ -130,6 +138,7 @@ def parse_args(argv):
     ap.add_argument("--first-error-weight", type=float, default=3.0)
     ap.add_argument("--lm-weight", type=float, default=0.5)
     ap.add_argument("--max-len", type=int, default=384)
+    ap.add_argument("--word-dropout", type=float, default=0.15)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--save-every", type=int, default=300)
@@ -145,13 +154,17 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     t0 = time.time()
     recs = list(data.generate("train", args.train_n, seed=1000 + args.seed))
-    texts = (t for r in recs for t in [r["problem"], *r["steps"]])
+    # the chat-template words are part of every input, so they must be in the vocabulary
+    texts = itertools.chain(["system user assistant"] * 10,
+                            (t for r in recs for t in [r["problem"], *r["steps"]]))
     out = Path(args.out)
     tokenizer.save_tokenizer(tokenizer.make_tokenizer(tokenizer.build_vocab(texts)), out)
     tok = PreTrainedTokenizerFast.from_pretrained(str(out))
     examples = [make_example(BUNDLED_SPEC, tok, r) for r in recs]
     examples = [e for e in examples if len(e.ids) <= args.max_len]
     special = torch.tensor(tok.convert_tokens_to_ids(list(tokenizer.SPECIALS)))
+    # words (not digits, operators, LaTeX commands or specials) may be dropped to <unk>
+    droppable = torch.tensor([t.isalpha() for t in tok.convert_ids_to_tokens(range(len(tok)))])
     print(f"data {len(examples)} examples, vocab {len(tok)}, "
           f"mean len {sum(len(e.ids) for e in examples) / len(examples):.0f}, "
           f"{time.time() - t0:.0f}s", flush=True)
@@ -169,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     seen, t_start = 0, time.time()
     for step in range(1, args.steps + 1):
         b = collate(next(it), tok.pad_token_id)
+        b["inputs"] = word_dropout(b["ids"], droppable, args.word_dropout, tok.unk_token_id)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
             loss, sl, ll = loss_fn(model, b, args.first_error_weight, args.lm_weight, special)
         opt.zero_grad(set_to_none=True)
