@@ -19,7 +19,7 @@ THINK_CLOSE = "</think>"
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])")
 # "the final answer is X", "the answer is X", "Answer: X" (rule 4); the last one wins.
 _STATEMENT_RE = re.compile(
-    r"(?:\bthe\s+(?:final\s+)?answer\s+is\s*:?|\bfinal\s+answer\**\s*:|\banswer\**\s*:)",
+    r"(?:\b(?:the\s+)?(?:final\s+)?answer\s+is\s*:?|\bfinal\s+answer\**\s*:|\banswer\**\s*:)",
     re.IGNORECASE,
 )
 # End of a sentence: a period/!/? followed by whitespace or the end (not a decimal point).

@@ -1023,6 +1023,20 @@ def value_form_rows() -> None:
     ]:
         add(r, g, box(a), exp, "look-alike" if not exp else "equivalent form")
     for g, resp, exp, r in [
+        ("5", "The final answer is $\\boxed{5}$. I hope it is correct.", True, "2"),
+        ("5", "Therefore, the answer is \\(\\boxed{5}\\).", True, "2"),
+        ("5", "FINAL ANSWER: 5", True, "4"),
+        ("5", "The answer is $5$, since 2+3=5.", True, "4"),
+        ("5", "answer is 5", True, "4"),
+        ("5", "<think>\nLet me think. \\boxed{5}\n</think>\n", False, "1,2"),
+        ("12", "There are 12 apples.", False, "4"),
+        ("12", "So 12.", False, "4"),
+        ("2", "The solution is x = 2.", False, "4"),
+        ("2", "Thus, x = \\boxed{2}.", True, "2"),
+        ("B", "The correct option is (B).", False, "4"),
+        ("5", "The answer is 5 but it could be 6.", False, "4"),
+        ("5", "The answer is approximately 5.", False, "4"),
+        ("5", "\\boxed{{5}}", True, "2,11"),
         ("-3", "The answer is -3.", True, "4"),
         ("7", "The answer is: **7**", True, "4"),
         ("7", "I think the answer is 7 but not sure", False, "4"),
