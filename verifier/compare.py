@@ -18,10 +18,8 @@ from verifier.nodes import (
     Choice,
     ListLit,
     MatrixLit,
-    NamedSet,
     Relation,
     SetLit,
-    SetOp,
     Text,
 )
 from verifier.sets import as_set, is_setlike
@@ -310,4 +308,4 @@ def _set_equal(g: Any, r: Any) -> bool:
         return False
 
 
-__all__ = ["NamedSet", "SetOp", "equal", "expr_equal", "equation_equal"]
+__all__ = ["collapse_chain", "equal", "equation_equal", "expr_equal", "relation_equal"]

@@ -20,7 +20,7 @@ import sympy as sp
 from verifier import limits
 from verifier.errors import ParseError, ResourceLimitError, UndefinedError
 from verifier.lexer import Token, tokenize
-from verifier.nodes import Assign, Bracketed, ListLit, NamedSet, Relation, SetLit, SetOp, Text
+from verifier.nodes import Assign, Bracketed, ListLit, Relation, SetOp, Text
 from verifier.parse_commands import GREEK_CMDS, CommandsMixin, ex, number_value
 
 PM = sp.Symbol("__pm__")  # placeholder for ±; expanded into two list items per item
@@ -276,4 +276,4 @@ def parse_normalized(text: str) -> Any:
     return Parser(tokens).parse_top()
 
 
-__all__ = ["GREEK", "PM", "Bracketed", "NamedSet", "Parser", "SetLit", "parse_normalized"]
+__all__ = ["PM", "Parser", "expand_pm", "parse_normalized"]
