@@ -221,6 +221,8 @@ def _assign_equal(g: Any, r: Any, rel_tol: float) -> bool:
     assign, other = (g, r) if isinstance(g, Assign) else (r, g)
     eq_other = _as_equation(other)
     if eq_other is not None:
+        if isinstance(assign.value, sp.Expr) and not assign.value.free_symbols:
+            return False  # `x = 2` is solved; `2x = 4` or `x - 2 = 0` is not (decision)
         eq_assign = _as_equation(assign)
         return eq_assign is not None and equation_equal(eq_assign, eq_other)
     if isinstance(other, (ListLit, SetLit)) and len(other.items) == 1:
