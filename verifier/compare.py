@@ -108,6 +108,10 @@ def _proves_zero(d: sp.Expr) -> bool:
     for step in steps:
         try:
             r = step(d)
+        except MemoryError:
+            # The worker's memory cap, not a failed proof: swallowing it here would turn one
+            # answer into CORRECT or INCORRECT depending on how much memory was left (H2).
+            raise
         except Exception:  # noqa: BLE001 - sympy raises many kinds on odd input; not a proof
             continue
         if r is True or (r is not False and r == 0):
