@@ -132,3 +132,54 @@ def test_deadline_gives_timeout_statuses(prm_server) -> None:
         results = client.score_steps([{"id": "a", "problem": PROBLEM, "steps": list(STEPS)}],
                                      timeout=0.5)
     assert [(r.status, r.reason) for r in results] == [("timeout", "request deadline")]
+
+
+
+def test_health_not_serving_until_the_prm_is_loaded(verifier_pool, tmp_path) -> None:
+    """The port opens before the model is loaded; health says NOT_SERVING until it is warm."""
+    import socket
+    import threading
+    import time
+
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from mathreward.config import ServerConfig
+    from mathreward.metrics import ServiceMetrics
+    from mathreward.server import start_server
+    from prm.testing import build_tiny_qwen_prm
+
+    status = health_pb2.HealthCheckResponse
+    config = prm_config(str(build_tiny_qwen_prm(tmp_path / "prm", hidden=768)))  # ~0.2 s to load
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server_config = ServerConfig(host="127.0.0.1", port=port, metrics_port=None, prm=config,
+                                 grace_period_s=0.5)
+    engine = engine_module.PrmEngine(config)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    starting = asyncio.run_coroutine_threadsafe(
+        start_server(server_config, verifier_pool, engine, ServiceMetrics()), loop)
+    try:
+        give_up = time.monotonic() + 30
+        while True:  # until the port listens (the model is still loading then)
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                assert time.monotonic() < give_up, "the server never listened"
+                time.sleep(0.002)
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            first = stub.Check(health_pb2.HealthCheckRequest(), timeout=10).status
+            starting.result(timeout=60)  # start_server returns once the PRM is warm
+            last = stub.Check(health_pb2.HealthCheckRequest(), timeout=10).status
+        assert (first, last) == (status.NOT_SERVING, status.SERVING)
+    finally:
+        handle = starting.result(timeout=60)
+        asyncio.run_coroutine_threadsafe(handle.shutdown(0.5), loop).result(30)
+        asyncio.run_coroutine_threadsafe(engine.close(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
