@@ -63,6 +63,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="seconds between health NOT_SERVING and closing the port on SIGTERM")
     p.add_argument("--max-connection-age-ms", type=int, default=None,
                    help="close client connections after this long (rebalances behind a LB)")
+    p.add_argument("--max-connection-age-grace-ms", type=int, default=None,
+                   help="time RPCs on a closing connection get to finish (default: unlimited)")
     p.add_argument("--log-format", choices=("json", "text"), default=_D.log_format)
     p.add_argument("--log-level", default=_D.log_level)
     p.set_defaults(func=run)
@@ -116,6 +118,7 @@ def build_config(args: argparse.Namespace) -> ServerConfig:
         http_port=args.http_port, pool=pool, prm=_prm_config(args), limits=limits,
         auth_token=_token(args), tls=_tls(args), grace_period_s=args.grace_period,
         drain_delay_s=args.drain_delay, max_connection_age_ms=args.max_connection_age_ms,
+        max_connection_age_grace_ms=args.max_connection_age_grace_ms,
         log_format=args.log_format, log_level=args.log_level)
 
 
