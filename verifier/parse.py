@@ -208,6 +208,8 @@ class Parser(CommandsMixin):
         if self.at_op("^", "**"):
             self.next()
             base, exp = ex(base), ex(self.exponent())
+            if base == 0 and exp == 0:
+                raise UndefinedError("0^0 is indeterminate")  # decision: never a value
             limits.check_pow(base, exp)
             return sp.Pow(base, exp)
         return base

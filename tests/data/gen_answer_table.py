@@ -1228,6 +1228,80 @@ def blind_rows() -> None:
             add(rule, gold, box(answer), bool(expected), "blind row")
 
 
+def blind_rows_2() -> None:
+    """Second blind batch: extraction, section-4 failure modes, labels."""
+    for gold, response, expected, rule in [
+        ("4", "<think>2+2=4, answer \\boxed{4}</think>\n\nThe sum is \\boxed{4}.", True, "1"),
+        ("4", "<think>2+2=4</think>\n\nThe sum is four.", False, "1"),
+        ("4", "<think>2+2=4\n\nSo \\boxed{4}", False, "1"),
+        ("4", "<think>ok</think>The answer is 4", True, "1"),
+        ("4", "\\boxed{3}\nHmm wait. \\boxed{4}", True, "2,3"),
+        ("3", "\\boxed{3}\nHmm wait. \\boxed{4}", False, "2,3"),
+        ("4", "Final: \\boxed{4} \\boxed{5", False, "2,3"),
+        ("4", "\\boxed{\\boxed{4}}", True, "2,3"),
+        ("4", "\\fbox{4}", True, "2,3"),
+        ("4", "Answer: 4.", True, "4"),
+        ("4", "The final answer is 4", True, "4"),
+        ("4", "After computing, 4 is what we get.", False, "4"),
+        ("4", "$4$", False, "4"),
+        ("0.5", "\\boxed{\\frac{1}{2}}", True, "6"),
+        ("0.5", "\\boxed{\\frac{1}{3}}", False, "6"),
+        ("\\frac{1}{7}", "\\boxed{0.142857}", False, "7"),
+        ("\\frac17", "\\boxed{0.\\overline{142857}}", True, "7"),
+        ("12", "\\boxed{1200}", False, "8"),
+        ("12", "\\boxed{0.12}", False, "8"),
+        ("12\\%", "\\boxed{12}", True, "8"),
+        ("2, 3", "\\boxed{2} and \\boxed{3}", False, "2,3"),
+        ("2, 3", "\\boxed{2, 3}", True, "11,15"),
+        ("2, 3", "\\boxed{3, 2}", True, "11,15"),
+        ("\\frac52", "\\boxed{2\\frac12}", True, "12"),
+        ("1", "\\boxed{2\\frac12}", False, "12"),
+        ("(1, 4]", "\\boxed{1 < x \\leq 4}", True, "14"),
+        ("(1, 4]", "\\boxed{1 \\le x < 4}", False, "14"),
+        ("(1, 4]", "\\boxed{[1, 4)}", False, "14"),
+        ("\\ln 5", "\\boxed{\\ln 5}", True, "6"),
+        ("\\ln 5", "\\boxed{l n 5}", False, "6"),
+        ("\\ln 5", "\\boxed{\\log 5}", True, "6"),
+        ("\\sqrt[3]{5}", "\\boxed{\\sqrt{5}}", False, "6"),
+        ("\\sqrt[3]{5}", "\\boxed{5^{1/3}}", True, "2,3"),
+        ("\\sqrt[4]{5}", "\\boxed{\\sqrt{\\sqrt{5}}}", True, "6"),
+        ("98765432109876543210987654321", "\\boxed{98765432109876543210987654322}", False, "7"),
+        ("98765432109876543210987654321", "\\boxed{98765432109876543210987654321}", True, "7"),
+        (
+            "98765432109876543210987654321",
+            "\\boxed{9.8765432109876543210987654321 \\times 10^{28}}",
+            True,
+            "7",
+        ),
+        ("98765432109876543210987654321", "\\boxed{9.87654321098765 \\times 10^{28}}", False, "7"),
+        ("\\frac{\\sqrt{2}}{2}", "\\boxed{\\frac{1}{\\sqrt{2}}}", True, "6"),
+        ("\\frac{\\sqrt2}{2}", "\\boxed{0.7071}", False, "7"),
+        ("x^2+2x+1", "\\boxed{(x+1)^{2}}", True, "6"),
+        ("(x+1)^2", "\\boxed{x^2+x+1}", False, "6"),
+        ("\\text{even}", "\\boxed{\\text{Even}}", True, "18"),
+        ("\\text{even}", "\\boxed{\\text{odd}}", False, "18"),
+        ("\\text{(B)}", "\\boxed{B}", True, "18"),
+        ("B", "\\boxed{\\text{(B)}}", True, "6"),
+        ("B", "\\boxed{(B) and (C)}", False, "6"),
+        ("3", "\\boxed{\\text{3 apples}}", True, "14"),
+        ("3", "\\boxed{3\\text{ apples}}", True, "14"),
+        ("3", "\\boxed{4\\text{ apples}}", False, "14"),
+        ("\\frac{1}{4}", "\\boxed{\\frac{1}{4}\\text{ of the pie}}", True, "10"),
+        ("90", "\\boxed{90^{\\circ}}", True, "9"),
+        ("90", "\\boxed{\\frac{\\pi}{2}}", False, "9"),
+        ("\\$3.50", "\\boxed{3.5}", True, "10"),
+        ("\\$3.50", "\\boxed{\\$3.05}", False, "10"),
+        ("\\$3.50", "\\boxed{350}", False, "10"),
+        ("1{,}234", "\\boxed{1234}", True, "11,15"),
+        ("1234", "\\boxed{1,234}", True, "11,15"),
+        ("1234", "\\boxed{12,34}", False, "11,15"),
+        ("0", "\\boxed{\\frac{0}{1}}", True, "6"),
+        ("0", "\\boxed{\\frac{1}{0}}", False, "21"),
+        ("1", "\\boxed{0^0}", False, "21"),
+    ]:
+        add(rule, gold, response, expected, "blind row")
+
+
 def hostile_rows() -> None:
     r = "20"
     payloads = [
@@ -1301,6 +1375,7 @@ def main() -> None:
         more_negatives,
         value_form_rows,
         blind_rows,
+        blind_rows_2,
         hostile_rows,
     ):
         section()
