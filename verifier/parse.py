@@ -125,7 +125,8 @@ class Parser(CommandsMixin):
         if not ops:
             return first
         if assign_var is not None and ops == ["="] and not _mentions(exprs[1], exprs[0]):
-            return Assign(assign_var, exprs[1], exprs[0])
+            name = exprs[0].name if isinstance(exprs[0], sp.Symbol) else assign_var
+            return Assign(name, exprs[1], exprs[0])
         if ops == ["="] and isinstance(exprs[0], Bracketed) and all(
             isinstance(i, sp.Symbol) for i in exprs[0].items
         ):
