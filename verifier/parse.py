@@ -75,11 +75,16 @@ class Parser(CommandsMixin):
     def at_separator(self) -> bool:
         return self.at_op(",", ";") or self.at("WORD", "or") or self.at("WORD", "and")
 
-    def list_items(self, closers: tuple[str, ...]) -> list[Any]:
-        """Items separated by `,` `;` `or` `and`, up to (not including) a closer or the end."""
+    def list_items(self, closers: tuple[str, ...], expand: bool = True) -> list[Any]:
+        """Items separated by `,` `;` `or` `and`, up to (not including) a closer or the end.
+
+        `expand`: a `\\pm` item becomes two items (top level and `\\{..\\}` only; inside
+        brackets and macro arguments the sign stays in the expression until the top).
+        """
         items: list[Any] = []
         while self.peek() is not None and not self.at_op(*closers):
-            items.extend(expand_pm(self.set_expr()))
+            item = self.set_expr()
+            items.extend(expand_pm(item) if expand else [item])
             if len(items) > limits.LIMITS.max_items:
                 raise ResourceLimitError(f"more than {limits.LIMITS.max_items} list items")
             if not self.at_separator():

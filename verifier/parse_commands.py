@@ -85,7 +85,7 @@ class CommandsMixin:
             if t.text in ("(", "["):
                 return self.bracketed(t.text)
             if t.text == "{":  # LaTeX grouping braces; `{1,3}` shows as the list 1,3
-                items = self.list_items(closers=("}",))
+                items = self.list_items(closers=("}",), expand=False)
                 self.expect_op("}")
                 return items[0] if len(items) == 1 else ListLit(tuple(items))
             if t.text == "\\{" and self.at("LETTER") and self.at_builder_bar(1):
@@ -177,7 +177,7 @@ class CommandsMixin:
         raise ParseError(f"text {name!r} inside maths")
 
     def bracketed(self, opener: str) -> Any:
-        items = self.list_items(closers=(")", "]"))
+        items = self.list_items(closers=(")", "]"), expand=False)
         close = self.next()
         if close.kind != "OP" or close.text not in _CLOSE[opener]:
             raise ParseError("unbalanced brackets")
@@ -193,7 +193,7 @@ class CommandsMixin:
 
     def braced_expr(self) -> Any:
         self.expect_op("{")
-        items = self.list_items(closers=("}",))
+        items = self.list_items(closers=("}",), expand=False)
         self.expect_op("}")
         if len(items) != 1:
             raise ParseError("list inside braces")
