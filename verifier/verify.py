@@ -49,7 +49,10 @@ def verify(response: str, gold: str, options: VerifyOptions = DEFAULT_OPTIONS) -
     return replace(result, elapsed_s=time.perf_counter() - start)
 
 
-def _verify(response: Any, gold: Any, options: VerifyOptions) -> Result:
+def _verify(response: Any, gold: Any, options: VerifyOptions | None) -> Result:
+    options = options or DEFAULT_OPTIONS
+    if isinstance(gold, int | float) and not isinstance(gold, bool):
+        gold = repr(gold)  # data sets that store the gold as a JSON number
     if not isinstance(response, str) or not isinstance(gold, str):
         return Result(Verdict.UNPARSEABLE, reason="response and gold must be strings")
     if len(response) > limits.LIMITS.max_response_chars:

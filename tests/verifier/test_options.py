@@ -61,3 +61,11 @@ def test_never_raises_on_odd_input() -> None:
         result = verify(response, gold)  # type: ignore[arg-type]
         assert result.verdict is not Verdict.CORRECT
         assert result.reason
+
+
+def test_numeric_gold_and_missing_options() -> None:
+    """Data sets that store the gold as a JSON number; options=None means the defaults."""
+    assert verify("\\boxed{42}", 42).correct  # type: ignore[arg-type]
+    assert verify("\\boxed{\\frac12}", 0.5).correct  # type: ignore[arg-type]
+    assert not verify("\\boxed{1}", True).correct  # type: ignore[arg-type]
+    assert verify("\\boxed{1}", "1", None).correct  # type: ignore[arg-type]
