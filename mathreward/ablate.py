@@ -240,10 +240,12 @@ def plot(report: AblationReport, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    fig, ax = plt.subplots(figsize=(9, 4.5), dpi=120)
     ns = report.n_values
-    for spec in report.specs:
-        ax.plot(ns, [report.best_of_n[spec][n] for n in ns], marker="o", label=spec)
+    markers = "osD^vPX<>"
+    for i, spec in enumerate(report.specs):  # shrinking markers keep coinciding lines visible
+        ax.plot(ns, [report.best_of_n[spec][n] for n in ns], marker=markers[i % len(markers)],
+                markersize=max(3, 10 - i), label=spec)
     ax.plot(ns, [report.majority[n] for n in ns], "k--", label="majority vote")
     ax.plot(ns, [report.pass_at_n[n] for n in ns], "k:", label="pass@N")
     ax.set_xscale("log", base=2)
@@ -252,7 +254,7 @@ def plot(report: AblationReport, path: Path) -> None:
     ax.set_ylabel("accuracy of the chosen response")
     ax.set_title(f"Best-of-N by reward spec ({report.problems} problems)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -2,7 +2,7 @@
 
     .venv/bin/mathreward ablate ROLLOUTS.jsonl [--specs orm,prm_min,prm_prod,prm_mean,prm_last]
         [--out DIR] [--server HOST:PORT] [--workers N] [--prm PATH] [--device auto]
-    .venv/bin/mathreward ablate --demo [--demo-problems 40 --demo-responses 8] [--out DIR]
+    .venv/bin/mathreward ablate --demo [--demo-problems 100 --demo-responses 8] [--out DIR]
 
 Input lines `{"id","problem","gold","responses":[...]}`. `--demo` first writes sample rollouts
 made by our own data generator to DIR/demo_rollouts.jsonl and runs on them. Writes
@@ -37,7 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", default="runs/ablate", help="output directory")
     parser.add_argument("--server", metavar="HOST:PORT", help="use a running service")
     parser.add_argument("--demo", action="store_true", help="generate sample rollouts first")
-    parser.add_argument("--demo-problems", type=int, default=40)
+    parser.add_argument("--demo-problems", type=int, default=100)
     parser.add_argument("--demo-responses", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0, help="demo data seed")
     parser.add_argument("--workers", type=int, default=2, help="verifier processes (in-process)")
