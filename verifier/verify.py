@@ -44,6 +44,8 @@ def verify(response: str, gold: str, options: VerifyOptions = DEFAULT_OPTIONS) -
         result = _verify(response, gold, options)
     except RecursionError:
         result = Result(Verdict.RESOURCE_LIMIT, reason="answer nested too deeply")
+    except MemoryError:  # the worker's RLIMIT_AS at work: a resource verdict, not a grader bug
+        result = Result(Verdict.RESOURCE_LIMIT, reason="worker memory limit exceeded")
     except Exception as exc:  # noqa: BLE001 - one bad item must never raise (rule 22)
         result = Result(Verdict.UNPARSEABLE, reason=f"grader error: {type(exc).__name__}")
     return replace(result, elapsed_s=time.perf_counter() - start)
