@@ -8,38 +8,39 @@ running are killed.
 
 One task is one job, except for "plain" jobs (a bare number or fraction against a bare number or
 fraction, decided by the grader's exact fast path in microseconds): consecutive plain jobs travel
-as one chunk task, because a task's round trip through pebble costs the parent ~150 µs of CPU,
-ten times the grading itself. A chunk that fails anyway (timeout, dead worker) loses nothing: its
-jobs are re-run one task each, with their own budgets.
+as one chunk task, because a task's round trip through pebble costs the parent more CPU than the
+grading itself (bench/verifier_pool_overhead.py). A chunk that fails anyway (timeout, dead
+worker) loses nothing: its jobs are re-run one task each, with their own budgets.
 
-Job lifecycle: QUEUED (in our deque) -> RUNNING (inside pebble) -> done; a job's future may be
-cancelled at any point by its request. Cancelling a RUNNING single job kills its worker only if
-the worker has started it; a task still in pebble's pipe, or a chunk, is left to finish.
+pebble's own failure modes are handled here too: it gives up on its whole pool when a worker dies
+while no task runs, and a worker killed while it holds the pipe's lock (or while it unpickles a
+task) wedges the others or loses that task without a timeout. Either way a fresh pebble pool
+replaces the old one and the jobs that were inside it run again (at most twice).
 """
 
 from __future__ import annotations
 
-import enum
 import multiprocessing
 import signal
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from pebble import ProcessExpired, ProcessPool
 
 from verifier import worker
-from verifier.types import Result, Verdict, VerifyOptions
+from verifier.jobs import Job, JobState, PoolClosedError, resolve
+from verifier.types import Result, Verdict
 
 _TASKS_PER_WORKER = 2
-_MAX_CHUNK = 64  # plain jobs per chunk task
+_MAX_CHUNK = 64  # plain jobs per chunk task (default)
+_MAX_ATTEMPTS = 3  # runs of one job across pebble pools that broke or stalled under it
 
-
-class PoolClosedError(RuntimeError):
-    """The pool is not running (never started, closed, or broken): a request-level failure."""
+__all__ = ["DispatchConfig", "Dispatcher", "Job", "PoolClosedError"]
 
 
 @dataclass(frozen=True)
@@ -49,51 +50,16 @@ class DispatchConfig:
     memory_limit_mb: int
     max_tasks_per_child: int
     mp_context: str
+    plain_chunk_size: int = _MAX_CHUNK
 
 
-class _State(enum.Enum):
-    QUEUED = 1
-    RUNNING = 2
-    DROPPED = 3
+@dataclass
+class _Inflight:
+    """A task inside pebble: its jobs, the pebble pool that has it, when it was handed over."""
 
-
-class Job:
-    """One unique (response, gold, options) to grade; `future` resolves to its `Result`."""
-
-    __slots__ = (
-        "response",
-        "gold",
-        "options",
-        "extracted",
-        "plain",
-        "future",
-        "state",
-        "task",
-        "graded",
-        "attempts",
-        "listener",
-    )
-
-    def __init__(
-        self,
-        response: str,
-        gold: str,
-        options: VerifyOptions,
-        extracted: str | None,
-        plain: bool = False,
-    ) -> None:
-        self.response = response
-        self.gold = gold
-        self.options = options
-        self.extracted = extracted  # the parent's extraction, reported when the worker is killed
-        self.plain = plain  # may share a chunk task (see the module docstring)
-        self.future: Future[Result] = Future()
-        self.state = _State.QUEUED
-        self.task: Future | None = None  # the pebble future of a single-job task while RUNNING
-        self.graded = False  # True when a worker produced the result (cacheable, unlike a kill)
-        self.attempts = 0  # re-runs after the whole pebble pool broke under it
-        # Called (from a pool thread) with the list of jobs of one finished task that share it.
-        self.listener: Callable[[list[Job]], None] | None = None
+    jobs: list[Job]
+    pool: ProcessPool
+    since: float
 
 
 class Dispatcher:
@@ -107,15 +73,18 @@ class Dispatcher:
         self._lock = threading.Lock()
         self._queue: deque[Job] = deque()
         self._queued = 0  # live (not dropped) jobs in the deque
-        self._running_tasks = 0  # tasks handed to pebble and not finished
-        self._running_jobs = 0  # jobs in those tasks
+        self._running_jobs = 0  # jobs in tasks inside pebble
+        self._inflight: dict[Future, _Inflight] = {}  # pebble task -> its record
         self._tasks_by_pid: OrderedDict[int, int] = OrderedDict()  # to notice recycling
-        self._inflight: dict[int, list[Job]] = {}  # id(pebble task) -> its jobs, for close()
         self._closed = False
+        self._stop = threading.Event()
         # Tasks inside pebble at once: one running plus one waiting in the pipe per worker, so a
         # worker never idles for a round trip through the parent, while a deadline strands at
         # most one waiting task per worker.
         self._max_tasks = _TASKS_PER_WORKER * config.workers
+        # A task that no worker has started after this long is lost (see the module docstring):
+        # normally a waiting task starts within one budget, when a worker frees up.
+        self._stall_s = max(5.0, 3 * config.item_timeout_s)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -126,6 +95,7 @@ class Dispatcher:
             self._context.set_forkserver_preload([worker.__name__])
         self._pool = self._new_pool()
         self._wait_warm(warm_timeout_s)
+        threading.Thread(target=self._watch, name="verifier-pool-watch", daemon=True).start()
 
     def _new_pool(self) -> ProcessPool:
         return ProcessPool(
@@ -150,31 +120,22 @@ class Dispatcher:
             if len(seen) >= self._config.workers:
                 return
 
-    def _replace_pool(self, broken: ProcessPool) -> None:
-        """pebble gives up on the whole pool when a worker dies while no task is running (e.g.
-        an idle worker killed by the OOM killer); start a fresh pool instead of failing."""
-        with self._lock:
-            if self._closed or self._pool is not broken:
-                return  # closed, or another thread already replaced it
-            self._pool = self._new_pool()
-        self._on_restart("crash")
-        threading.Thread(target=_dispose, args=(broken,), daemon=True).start()
-
     def close(self) -> None:
         """Stop the workers; every job not finished yet fails with PoolClosedError."""
+        self._stop.set()
         with self._lock:
             self._closed = True
             leftover = list(self._queue)
             self._queue.clear()
             self._queued = 0
-        if self._pool is not None:
-            self._pool.stop()
-            self._pool.join()
-            self._pool = None
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.stop()
+            pool.join()
         with self._lock:
-            leftover += [job for jobs in self._inflight.values() for job in jobs]
+            leftover += [job for record in self._inflight.values() for job in record.jobs]
             self._inflight.clear()
-        _resolve([(job, PoolClosedError("verifier pool closed")) for job in leftover])
+        resolve([(job, PoolClosedError("verifier pool closed")) for job in leftover])
 
     def ensure_open(self) -> None:
         if self._closed or self._pool is None:
@@ -186,7 +147,7 @@ class Dispatcher:
         with self._lock:
             return self._queued + self._running_jobs
 
-    # -- jobs ----------------------------------------------------------------------------------
+    # -- submitting ----------------------------------------------------------------------------
 
     def submit(self, jobs: list[Job]) -> None:
         """Queue jobs (one lock for the lot: a 4,096-item batch must not stall the caller)."""
@@ -201,26 +162,34 @@ class Dispatcher:
         """Move queued jobs into pebble while fewer than `_max_tasks` tasks are inside it."""
         while True:
             with self._lock:
-                if self._closed or self._running_tasks >= self._max_tasks:
+                if self._closed or len(self._inflight) >= self._max_tasks:
                     return
                 jobs = self._take_locked()
                 if not jobs:
                     return
                 for job in jobs:
-                    job.state = _State.RUNNING
+                    job.state = JobState.RUNNING
                 self._queued -= len(jobs)
-                self._running_tasks += 1
                 self._running_jobs += len(jobs)
-            self._schedule(jobs)
+                pool = self._pool
+                task = self._schedule_locked(pool, jobs)
+                if task is None:  # the pool is broken: put them back, replace it, retry
+                    self._requeue_locked(jobs, count_attempt=False)
+            if task is None:
+                if not self._recover(pool):
+                    return
+                continue
+            # Outside the lock: a task that is already done runs the callback right here.
+            task.add_done_callback(self._on_task_done)
 
     def _take_locked(self) -> list[Job]:
         """The next live job, with the plain jobs right behind it when it is plain itself."""
         jobs: list[Job] = []
         # Spread a short run of plain jobs over the workers instead of one chunk for one worker.
-        limit = max(1, min(_MAX_CHUNK, self._queued // self._config.workers))
+        limit = max(1, min(self._config.plain_chunk_size, self._queued // self._config.workers))
         while self._queue and len(jobs) < limit:
             job = self._queue[0]
-            if job.state is _State.DROPPED:
+            if job.state is JobState.DROPPED:
                 self._queue.popleft()
                 continue
             if jobs and not (job.plain and jobs[0].plain):
@@ -230,31 +199,40 @@ class Dispatcher:
                 break
         return jobs
 
-    def _schedule(self, jobs: list[Job]) -> None:
+    def _schedule_locked(self, pool: ProcessPool | None, jobs: list[Job]) -> Future | None:
+        if pool is None:
+            return None
         if len(jobs) == 1:
             function, args = worker.grade, (jobs[0].response, jobs[0].gold, jobs[0].options)
         else:
             function = worker.grade_chunk
             args = ([(job.response, job.gold, job.options) for job in jobs],)
-        for _attempt in range(2):
-            pool = self._pool
-            if pool is None:
-                break
-            try:
-                task = pool.schedule(function, args, timeout=self._config.item_timeout_s)
-            except RuntimeError:  # pebble: this pool is broken (or we are closing)
-                self._replace_pool(pool)
+        try:
+            task = pool.schedule(function, args, timeout=self._config.item_timeout_s)
+        except RuntimeError:  # pebble: this pool is broken
+            return None
+        if len(jobs) == 1:
+            jobs[0].task = task
+        self._inflight[task] = _Inflight(jobs, pool, time.monotonic())
+        return task
+
+    def _requeue_locked(self, jobs: list[Job], count_attempt: bool) -> list[Job]:
+        """Put unfinished jobs back at the front; returns those out of attempts instead."""
+        exhausted = []
+        for job in reversed(jobs):
+            self._running_jobs -= 1
+            if job.future.done() or self._closed:
                 continue
-            if len(jobs) == 1:
-                jobs[0].task = task
-            with self._lock:
-                self._inflight[id(task)] = jobs
-            task.add_done_callback(lambda task, jobs=jobs: self._on_task_done(jobs, task))
-            return
-        with self._lock:
-            self._running_tasks -= 1
-            self._running_jobs -= len(jobs)
-        _resolve([(job, PoolClosedError("verifier pool is not running")) for job in jobs])
+            job.attempts += 1 if count_attempt else 0
+            if job.attempts >= _MAX_ATTEMPTS:
+                exhausted.append(job)
+                continue
+            job.state = JobState.QUEUED
+            self._queue.appendleft(job)
+            self._queued += 1
+        return exhausted
+
+    # -- cancelling ----------------------------------------------------------------------------
 
     def cancel(self, jobs: list[Job]) -> list[bool]:
         """The request gave up on these jobs; per job, False when it had already finished.
@@ -270,8 +248,8 @@ class Dispatcher:
             for job, was_cancelled in zip(jobs, cancelled, strict=True):
                 if not was_cancelled:
                     continue
-                if job.state is _State.QUEUED:
-                    job.state = _State.DROPPED
+                if job.state is JobState.QUEUED:
+                    job.state = JobState.DROPPED
                     self._queued -= 1
                 elif job.task is not None:
                     to_kill.append(job.task)
@@ -280,43 +258,42 @@ class Dispatcher:
                 self._on_restart("timeout")
         return cancelled
 
-    def _on_task_done(self, jobs: list[Job], task: Future) -> None:
+    # -- results -------------------------------------------------------------------------------
+
+    def _on_task_done(self, task: Future) -> None:
         """pebble thread: turn the task's outcome into Results, then feed the next jobs."""
         error = None if task.cancelled() else task.exception()
-        broken = isinstance(error, BrokenProcessPool)
         with self._lock:
-            self._inflight.pop(id(task), None)
-            self._running_tasks -= 1
-            self._running_jobs -= len(jobs)
-            # Re-run a failed chunk one job per task, and jobs the whole pool broke under.
-            rerun = [
-                job
-                for job in jobs
-                if error is not None
-                and (len(jobs) > 1 or (broken and job.attempts < 2))
-                and not job.future.done()
-                and not self._closed
-            ]
-            for job in reversed(rerun):
-                job.attempts += 1 if broken else 0
-                job.plain = False
-                job.state = _State.QUEUED
-                self._queue.appendleft(job)
-            self._queued += len(rerun)
-            pool = self._pool
-        if broken and pool is not None:
-            self._replace_pool(pool)
-        if not task.cancelled() and not rerun:
-            if len(jobs) > 1 and error is None:
-                results, pid = task.result()
-                self._count_task(pid)
+            record = self._inflight.pop(task, None)
+            if record is None:
+                return  # its pool was replaced and its jobs re-queued already
+            jobs = record.jobs
+            broken = isinstance(error, BrokenProcessPool)
+            if broken or (error is not None and len(jobs) > 1):
+                # The pool broke under it, or a chunk failed: run the jobs again (a chunk's one
+                # task each, with their own budgets).
                 for job in jobs:
-                    job.graded = True
-                _resolve(list(zip(jobs, results, strict=True)))
-            elif len(jobs) == 1:
-                _resolve([(jobs[0], self._outcome(jobs[0], task))])
-        elif rerun and len(jobs) > 1 and not broken:
-            self._on_restart(_restart_reason(error))
+                    job.plain = False
+                exhausted = self._requeue_locked(jobs, count_attempt=broken)
+                jobs = []
+            else:
+                exhausted = []
+                self._running_jobs -= len(jobs)
+        if broken:
+            self._recover(record.pool)
+        elif error is not None and not jobs:
+            self._on_restart(_restart_reason(error))  # a chunk's worker was killed
+        self._fail(exhausted)
+        if task.cancelled() or not jobs:
+            pass
+        elif len(jobs) > 1:
+            results, pid = task.result()
+            self._count_task(pid)
+            for job in jobs:
+                job.graded = True
+            resolve(list(zip(jobs, results, strict=True)))
+        else:
+            resolve([(jobs[0], self._outcome(jobs[0], task))])
         self._pump()
 
     def _outcome(self, job: Job, task: Future) -> Result:
@@ -331,11 +308,15 @@ class Dispatcher:
             self._on_restart(_restart_reason(exc))
             reason = f"worker died (exit code {exc.exitcode})"
             return Result(Verdict.RESOURCE_LIMIT, reason, job.extracted)
-        except Exception as exc:  # the pool broke twice under it, or a pickling problem
+        except Exception as exc:  # a pickling problem
             return Result(Verdict.RESOURCE_LIMIT, f"pool error: {exc!r}", job.extracted)
         self._count_task(pid)
         job.graded = True
         return result
+
+    def _fail(self, jobs: list[Job]) -> None:
+        reason = "pool error: the worker pool failed under this item repeatedly"
+        resolve([(job, Result(Verdict.RESOURCE_LIMIT, reason, job.extracted)) for job in jobs])
 
     def _count_task(self, pid: int) -> None:
         """pebble retires a worker after `max_tasks_per_child` tasks; report it as 'recycle'."""
@@ -351,6 +332,37 @@ class Dispatcher:
         if count >= limit:
             self._on_restart("recycle")
 
+    # -- pebble pool failures ------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        """Replace the pebble pool when a task has waited too long for any worker to start it."""
+        while not self._stop.wait(1.0):
+            now = time.monotonic()
+            with self._lock:
+                stalled = [
+                    record.pool
+                    for task, record in self._inflight.items()
+                    if not task.running() and not task.done() and now - record.since > self._stall_s
+                ]
+            for pool in stalled[:1]:
+                self._recover(pool)
+
+    def _recover(self, failed: ProcessPool | None) -> bool:
+        """Start a fresh pebble pool in place of `failed`; re-queue the jobs it held."""
+        with self._lock:
+            if self._closed or failed is None or self._pool is not failed:
+                return False  # closed, or already replaced
+            self._pool = self._new_pool()
+            lost = [task for task, record in self._inflight.items() if record.pool is failed]
+            exhausted = []
+            for task in lost:
+                exhausted += self._requeue_locked(self._inflight.pop(task).jobs, True)
+        self._on_restart("crash")
+        self._fail(exhausted)
+        threading.Thread(target=_dispose, args=(failed,), daemon=True).start()
+        self._pump()
+        return True
+
 
 def _restart_reason(error: BaseException | None) -> str:
     if isinstance(error, TimeoutError):
@@ -362,27 +374,9 @@ def _restart_reason(error: BaseException | None) -> str:
 
 
 def _dispose(pool: ProcessPool) -> None:
-    """Stop a broken pebble pool (its manager threads and any worker still alive)."""
+    """Stop a replaced pebble pool (its manager threads and any worker still alive)."""
     try:
         pool.stop()
         pool.join()
-    except Exception:  # it is already broken; nothing more to free
+    except Exception:  # it is broken already; nothing more to free
         pass
-
-
-def _resolve(outcomes: list[tuple[Job, Result | Exception]]) -> None:
-    """Settle each job's future (unless its request cancelled it), then wake each listener once
-    with its jobs: one wake-up of the event loop per finished task, not per item."""
-    by_listener: dict[int, tuple[Callable[[list[Job]], None], list[Job]]] = {}
-    for job, outcome in outcomes:
-        try:
-            if isinstance(outcome, Exception):
-                job.future.set_exception(outcome)
-            else:
-                job.future.set_result(outcome)
-        except InvalidStateError:
-            continue  # cancelled by its request
-        if job.listener is not None:
-            by_listener.setdefault(id(job.listener), (job.listener, []))[1].append(job)
-    for listener, jobs in by_listener.values():
-        listener(jobs)

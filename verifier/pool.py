@@ -21,7 +21,7 @@ import contextlib
 import dataclasses
 import re
 import time
-from collections.abc import AsyncIterator, Hashable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
@@ -45,6 +45,8 @@ _PLAIN_RE = re.compile(r"-?(?:\d{1,40}(?:\.\d{1,40})?|\\[dt]?frac\{\d{1,40}\}\{\
 _MAX_PLAIN_RESPONSE_CHARS = 20_000
 # Batches at least this large are keyed on a thread so the event loop keeps serving.
 _THREAD_PLAN_ITEMS = 128
+# New keys per submission while a batch is being keyed.
+_SUBMIT_SLICE = 128
 
 __all__ = ["PoolClosedError", "PoolConfig", "PoolObserver", "VerifierPool"]
 
@@ -57,6 +59,7 @@ class PoolConfig:
     max_tasks_per_child: int = 2000  # recycle workers
     cache_size: int = 65536  # LRU of (gold, extracted answer, options) -> Result
     mp_context: str = "forkserver"  # never fork after grpc objects exist
+    plain_chunk_size: int = 64  # plain-number items per worker task (1 = one task per item)
 
 
 class PoolObserver(Protocol):
@@ -97,6 +100,7 @@ class VerifierPool:
             memory_limit_mb=config.memory_limit_mb,
             max_tasks_per_child=config.max_tasks_per_child,
             mp_context=config.mp_context,
+            plain_chunk_size=config.plain_chunk_size,
         )
         self._dispatcher = Dispatcher(dispatch, self._report_restart)
 
@@ -135,7 +139,6 @@ class VerifierPool:
     ) -> list[Result]:
         """Grade `items`; results in input order. `deadline` is absolute `time.monotonic()`."""
         batch = self._plan(items, options)
-        self._submit(batch)
         by_future = {group.job.future: group for group in batch.groups}
         try:
             done, not_done = concurrent.futures.wait(by_future, timeout=_remaining(deadline))
@@ -168,19 +171,21 @@ class VerifierPool:
         deadline: float | None = None,
     ) -> AsyncIterator[tuple[int, Result]]:
         """Yield (index into items, Result) as each item finishes; cached items come first."""
-        if len(items) >= _THREAD_PLAN_ITEMS:
-            batch = await asyncio.to_thread(self._plan, items, options)
-        else:
-            batch = self._plan(items, options)
         # Finished jobs reach the event loop through a queue, one wake-up per finished worker
         # task (a chunk of plain items is one), and the loop never blocks on a future.
+        loop = asyncio.get_running_loop()
         finished: asyncio.Queue[list[Job]] = asyncio.Queue()
-        listener = partial(_notify, asyncio.get_running_loop(), finished)
-        waiting: dict[int, _Group] = {}
-        for group in batch.groups:
-            group.job.listener = listener
-            waiting[id(group.job)] = group
-        self._submit(batch)
+        listener = partial(_notify, loop, finished)
+        if len(items) >= _THREAD_PLAN_ITEMS:
+            planning = loop.run_in_executor(None, self._plan, items, options, listener)
+            try:
+                batch = await asyncio.shield(planning)
+            except asyncio.CancelledError:  # the jobs it submits must not outlive this call
+                planning.add_done_callback(self._cancel_planned)
+                raise
+        else:
+            batch = self._plan(items, options, listener)
+        waiting = {id(group.job): group for group in batch.groups}
         try:
             for pair in batch.ready:
                 yield pair
@@ -209,43 +214,87 @@ class VerifierPool:
 
     # -- planning and results --------------------------------------------------------------------
 
-    def _plan(self, items: Sequence[VerifyItem], options: VerifyOptions) -> _Batch:
-        """Key every item; answer cache hits; one group (one job) per remaining unique key."""
+    def _plan(
+        self,
+        items: Sequence[VerifyItem],
+        options: VerifyOptions,
+        listener: Callable[[list[Job]], None] | None = None,
+    ) -> _Batch:
+        """Key every item; answer cache hits; one group (one job) per remaining unique key.
+
+        Jobs are submitted every `_SUBMIT_SLICE` new keys, so workers start while a big batch
+        is still being keyed. (Their results are read only after this returns, when every
+        group knows all its items.)
+        """
         self._dispatcher.ensure_open()
         batch = _Batch(len(items))
         by_key: dict[Hashable, _Group | Result] = {}
-        for index, item in enumerate(items):
-            key, extracted = _grading_key(item, options)
-            known = by_key.get(key)
-            if known is None:
-                cacheable = _key_chars(key) <= _MAX_CACHED_KEY_CHARS
-                cached = self._cache.get(key) if cacheable else None
-                if cached is None:
-                    job = Job(item.response, item.gold, options, extracted, _plain(item, extracted))
-                    known = _Group(key, cacheable, job)
-                    batch.groups.append(known)
+        fresh: list[Job] = []
+        try:
+            for index, item in enumerate(items):
+                key, extracted = _grading_key(item, options)
+                known = by_key.get(key)
+                if known is None:
+                    known = self._lookup_or_group(key, item, extracted, options, batch)
+                    by_key[key] = known
+                    if isinstance(known, _Group):
+                        known.job.listener = listener
+                        fresh.append(known.job)
+                        if len(fresh) >= _SUBMIT_SLICE:
+                            self._dispatcher.submit(fresh)
+                            fresh = []
+                if isinstance(known, _Group):
+                    known.indexes.append(index)
                 else:
-                    known = cached
-                by_key[key] = known
-            if isinstance(known, _Group):
-                known.indexes.append(index)
-            else:
-                batch.results[index] = known
-                batch.ready.append((index, known))
-                self._observe(known, cached=True)
+                    batch.results[index] = known
+                    batch.ready.append((index, known))
+                    self._observe(known, cached=True)
+            if fresh:
+                self._dispatcher.submit(fresh)
+        except BaseException:
+            self._cancel_planned(batch)
+            raise
         return batch
 
-    def _submit(self, batch: _Batch) -> None:
-        if batch.groups:
-            self._dispatcher.submit([group.job for group in batch.groups])
+    def _lookup_or_group(
+        self,
+        key: Hashable,
+        item: VerifyItem,
+        extracted: str | None,
+        options: VerifyOptions,
+        batch: _Batch,
+    ) -> _Group | Result:
+        """A first-seen key: its cached Result, or a new group with a job to grade it."""
+        cacheable = _key_chars(key) <= _MAX_CACHED_KEY_CHARS
+        cached = self._cache.get(key) if cacheable else None
+        if cached is not None:
+            return cached
+        group = _Group(
+            key,
+            cacheable,
+            Job(item.response, item.gold, options, extracted, _plain(item, extracted)),
+        )
+        batch.groups.append(group)
+        return group
+
+    def _cancel_planned(self, planned: _Batch | asyncio.Future) -> None:
+        """Cancel every job of a batch whose caller is gone (a batch, or the future of one)."""
+        if isinstance(planned, asyncio.Future):
+            if planned.cancelled() or planned.exception() is not None:
+                return  # _plan cancelled its own jobs before raising
+            planned = planned.result()
+        self._dispatcher.cancel([group.job for group in planned.groups])
 
     def _finish(self, batch: _Batch, group: _Group, result: Result) -> list[tuple[int, Result]]:
         """Give the job's result to every item of the group; the first one carries the time."""
-        if group.cacheable and group.job.graded:
-            self._cache.put(group.key, dataclasses.replace(result, elapsed_s=0.0))
+        copy = Result(result.verdict, result.reason, result.extracted)  # elapsed_s 0
+        # Not cached: kills and timeouts (they depend on load), and RESOURCE_LIMIT (the memory
+        # cap depends on the worker's state; a pre-check refusal is as cheap to repeat).
+        if group.cacheable and group.job.graded and result.verdict is not Verdict.RESOURCE_LIMIT:
+            self._cache.put(group.key, copy)
         pairs = []
         for position, index in enumerate(group.indexes):
-            item_result = result if position == 0 else dataclasses.replace(result, elapsed_s=0.0)
+            item_result = result if position == 0 else copy
             batch.results[index] = item_result
             pairs.append((index, item_result))
             self._observe(item_result, cached=position > 0)
