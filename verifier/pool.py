@@ -63,7 +63,13 @@ class PoolConfig:
 
 
 class PoolObserver(Protocol):
-    """Metrics hook. Called in the service process; on_worker_restart may come from pool threads."""
+    """Metrics hook, called in the service process (never in a worker), possibly from the pool's
+    threads: implementations must be thread-safe (prometheus-client metrics are).
+
+    on_result: once per item of every request; `cached` for cache hits and in-batch duplicates
+    (their elapsed_s is 0, so worker time sums correctly). on_worker_restart: "timeout" (killed
+    over budget, or for a request that gave up), "memory" (killed by a SIGKILL we did not send:
+    the OOM killer), "crash" (died otherwise, or the pebble pool was replaced), "recycle"."""
 
     def on_result(self, result: Result, cached: bool) -> None: ...
 
