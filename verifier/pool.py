@@ -61,6 +61,14 @@ class PoolConfig:
     mp_context: str = "forkserver"  # never fork after grpc objects exist
     plain_chunk_size: int = 64  # plain-number items per worker task (1 = one task per item)
 
+    def __post_init__(self) -> None:
+        if self.workers < 1 or self.item_timeout_s <= 0 or self.plain_chunk_size < 1:
+            raise ValueError("PoolConfig needs workers >= 1, item_timeout_s > 0, chunk size >= 1")
+        if self.memory_limit_mb < 0 or self.max_tasks_per_child < 0 or self.cache_size < 0:
+            raise ValueError("PoolConfig limits must be >= 0 (0 = no memory cap / no recycling)")
+        if self.mp_context not in ("forkserver", "spawn", "fork"):
+            raise ValueError(f"unknown mp_context {self.mp_context!r}")
+
 
 class PoolObserver(Protocol):
     """Metrics hook, called in the service process (never in a worker), possibly from the pool's

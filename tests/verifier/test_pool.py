@@ -279,3 +279,12 @@ def test_answer_keys_cover_only_responses_the_grader_reads_whole():
     long_response = "x" * (pool_module._MAX_PARENT_EXTRACT_CHARS - 100) + r" \boxed{7}"
     short_response = r"\boxed{7}"
     assert verify(long_response, "7").verdict is verify(short_response, "7").verdict
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"workers": 0}, {"item_timeout_s": 0}, {"memory_limit_mb": -1}, {"mp_context": "threads"}],
+)
+def test_config_is_checked(bad: dict):
+    with pytest.raises(ValueError):
+        PoolConfig(**bad)
