@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from prm import render
+from prm import render, stories
 from prm.families import FAMILIES, HELD_OUT, Family, Op
 
 ERROR_KINDS = ("arithmetic", "wrong_operation", "sign", "wrong_number", "dropped_term")
@@ -219,7 +219,8 @@ def render_solution(fam: Family, env: dict[str, Fraction], calcs: list[Calc], rn
     for k, v in env.items():
         if not _is_result(k):
             words[k] = render.fmt_qty(v, "$", style) if k in fam.money else render.fmt_num(v, style)
-            if spell and k not in fam.money and v.denominator == 1 and 1 < v <= 12:
+            spellable = not any(f"{{{k}}}0" in t for t in fam.problems)  # not '{q}0%'
+            if spell and spellable and k not in fam.money and v.denominator == 1 and 1 < v <= 12:
                 words[k] = SPELLED[int(v)]
     problem = rng.choice(fam.problems).format(**words)
     calc_t = render.CALC_HELDOUT if heldout else render.CALC_TRAIN
@@ -281,16 +282,20 @@ def generate_one(fam: Family, rng: random.Random, kind: str, heldout: bool) -> d
             "family": fam.name}
 
 
-def generate(split: str, n: int, seed: int) -> Iterator[dict]:
+def generate(split: str, n: int, seed: int, story_share: float = 0.5) -> Iterator[dict]:
     """`n` records of `split` ("train" or "heldout"), alternating correct and erroneous; the
-    error kinds take turns so each is a fifth of the erroneous half."""
+    error kinds take turns so each is a fifth of the erroneous half. In training, a share
+    `story_share` are randomly composed stories (`prm/stories.py`) rather than fixed families."""
     rng = random.Random(seed)
     heldout = split == "heldout"
     fams = [f for f in FAMILIES if (f.name in HELD_OUT) == heldout]
     made = 0
     while made < n:
         kind = "correct" if made % 2 == 0 else ERROR_KINDS[(made // 2) % len(ERROR_KINDS)]
-        rec = generate_one(rng.choice(fams), rng, kind, heldout)
+        fam = rng.choice(fams)
+        if not heldout and rng.random() < story_share:
+            fam = stories.random_family(rng)
+        rec = generate_one(fam, rng, kind, heldout)
         if rec is not None:
             made += 1
             yield rec
