@@ -282,7 +282,7 @@ def generate_one(fam: Family, rng: random.Random, kind: str, heldout: bool) -> d
             "family": fam.name}
 
 
-def generate(split: str, n: int, seed: int, story_share: float = 0.5) -> Iterator[dict]:
+def generate(split: str, n: int, seed: int, story_share: float = 0.6) -> Iterator[dict]:
     """`n` records of `split` ("train" or "heldout"), alternating correct and erroneous; the
     error kinds take turns so each is a fifth of the erroneous half. In training, a share
     `story_share` are randomly composed stories (`prm/stories.py`) rather than fixed families."""

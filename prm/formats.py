@@ -41,7 +41,8 @@ class FormatSpec:
     step_features: bool = False  # insert exact-arithmetic markers (our bundled model)
     good_token: str = "+"  # math_shepherd only
     bad_token: str = "-"
-    max_length: int = 1024
+    max_length: int = 4096
+    logit_bias: float = 0.0  # added to log(p/(1-p)): a calibration fitted on validation data
 
     @staticmethod
     def read(directory: Path) -> FormatSpec:
@@ -140,8 +141,10 @@ class LoadedPrm:
             logits = self.model(input_ids=ids, attention_mask=mask).logits  # (B, T, V)
             pair = logits[..., [self.extra["good_id"], self.extra["bad_id"]]]  # (B, T, 2)
             return pair.float().softmax(-1)[..., 0]
-        logits = self.model(ids, mask)  # (B, T, 2)
-        return logits.float().softmax(-1)[..., 1]
+        logits = self.model(ids, mask).float()  # (B, T, 2)
+        if self.spec.logit_bias:
+            return torch.sigmoid(logits[..., 1] - logits[..., 0] + self.spec.logit_bias)
+        return logits.softmax(-1)[..., 1]
 
 
 def load(path: str | Path, device: torch.device, dtype: torch.dtype) -> LoadedPrm:

@@ -125,6 +125,22 @@ CALC_TRAIN = (
     "{Desc} is {res}.",
     "That makes {desc} {eq}.",
     "We get {desc} = {eq}.",
+    "For {desc}: {eq}.",
+    "{eq} is {desc}.",
+    "Multiplying or adding as needed, {desc} is {eq}.",
+    "So, {desc} = {res}, since {eq}.",
+    "{Desc} will be {eq}.",
+    "The next step is {desc}. {eq}.",
+    "After that, {desc} is {expr} = {res}.",
+    "Therefore {desc} is {eq}.",
+    "{Desc} must be {eq}.",
+    "We find that {desc} is {res}.",
+    "Using the numbers above, {desc} = {eq}.",
+    "In total, {desc} is {eq}.",
+    "{Desc} adds up to {res}: {eq}.",
+    "Let's calculate {desc}. {eq}",
+    "{Desc} can be found as {eq}.",
+    "This means {desc} is {res} ({eq}).",
 )
 CALC_HELDOUT = (
     "{Desc} works out to {eq}.",
@@ -134,8 +150,10 @@ CALC_HELDOUT = (
     "First we need {desc}, which is {eq}.",
 )
 PLAN_TRAIN = ("First, let's find {desc}.", "We need {desc}.", "Let's work out {desc}.",
-              "Next we find {desc}.")
+              "Next we find {desc}.", "Now we figure out {desc}.", "Let us compute {desc}.",
+              "The question needs {desc}.")
 PLAN_HELDOUT = ("Our next goal is {desc}.", "Now consider {desc}.")
 ANSWER_TRAIN = ("The answer is {ans}.", "Therefore, the final answer is $\\boxed{{{ans}}}$.",
-                "#### {ans}", "So the answer is \\boxed{{{ans}}}.", "Final answer: {ans}")
+                "#### {ans}", "So the answer is \\boxed{{{ans}}}.", "Final answer: {ans}",
+                "Answer: {ans}", "\\boxed{{{ans}}}", "So the final answer is {ans}.")
 ANSWER_HELDOUT = ("The result is {ans}.", "In conclusion the answer is \\boxed{{{ans}}}.")

@@ -64,6 +64,22 @@ def _event(kind: str, i: int, state: str, items: str, friend: str, rng: random.R
         ops.append(Op(f"c{len(ops) + 1}", "sum", (state, "-" + out),
                       (f"the {items} remaining", "the rest"), items))
         return f"{{He}} sells {{{v}}}0% of them.", f"c{len(ops)}"
+    if kind == "daily":
+        ranges[v], ranges[v + "m"] = (2, 15), (2, 7)
+        ops.append(Op(out, "mul", (v, v + "m"), ("the amount added over the days",
+                                                  f"the {items} collected"), items))
+        ops.append(Op(f"c{len(ops) + 1}", "sum", (state, out), (f"the {items} now",
+                                                                 "the new total"), items))
+        return (f"Every day for {{{v}m}} days {{he}} collects {{{v}}} more.", f"c{len(ops)}")
+    if kind == "double":
+        ops.append(Op(out, "mul", (state, "#2"), (f"the doubled number of {items}",
+                                                   f"the {items} after doubling"), items))
+        return f"Then the number of {items} doubles.", out
+    if kind == "fewer":
+        ranges[v] = (1, 9)
+        ops.append(Op(out, "sum", (state, "-" + v), (f"{friend}'s {items}",
+                                                      f"how many {friend} has"), items))
+        return (f"{friend} has {{{v}}} fewer {items} than {{he}} does.", out)
     if kind == "times":
         ranges[v] = (2, 5)
         ops.append(Op(out, "mul", (v, state), (f"{friend}'s {items}", f"how many {friend} has"),
@@ -89,12 +105,13 @@ def random_family(rng: random.Random) -> Family:
                             f"There are {{a}} {items} in {{name}}'s box."))
         state = "a"
     sentences = [start]
-    kinds = ["gain", "lose", "packs", "share", "half", "percent", "times"]
+    kinds = ["gain", "lose", "packs", "share", "half", "percent", "times", "daily", "double",
+             "fewer"]
     for i in range(rng.randint(2, 4)):
         kind = rng.choice(kinds)
         sentence, state = _event(kind, i, state, items, friend, rng, ranges, ops)
         sentences.append(sentence.replace("{friend}", friend))
-        if kind == "times":
+        if kind in ("times", "fewer"):
             break  # the question is about the friend now
     money: frozenset[str] = frozenset()
     if rng.random() < 0.3:
