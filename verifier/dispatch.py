@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pebble import ProcessExpired, ProcessPool
 
 from verifier import worker
-from verifier.jobs import Job, JobState, PoolClosedError, resolve
+from verifier.jobs import Job, JobState, Outcome, PoolClosedError, resolve
 from verifier.types import Result, Verdict
 
 _TASKS_PER_WORKER = 2
@@ -173,8 +173,10 @@ class Dispatcher:
                 self._running_jobs += len(jobs)
                 pool = self._pool
                 task = self._schedule_locked(pool, jobs)
+                given_up = []
                 if task is None:  # the pool is broken: put them back, replace it, retry
-                    self._requeue_locked(jobs, count_attempt=False)
+                    given_up = self._requeue_locked(jobs, count_attempt=False)
+            resolve(given_up)
             if task is None:
                 if not self._recover(pool):
                     return
@@ -216,21 +218,25 @@ class Dispatcher:
         self._inflight[task] = _Inflight(jobs, pool, time.monotonic())
         return task
 
-    def _requeue_locked(self, jobs: list[Job], count_attempt: bool) -> list[Job]:
-        """Put unfinished jobs back at the front; returns those out of attempts instead."""
-        exhausted = []
+    def _requeue_locked(self, jobs: list[Job], count_attempt: bool) -> list[Outcome]:
+        """Put unfinished jobs back at the front. Returns the outcomes of those that cannot run
+        again (out of attempts, or the pool is closing) for `resolve`, outside the lock."""
+        given_up: list[Outcome] = []
+        reason = "pool error: the worker pool failed under this item repeatedly"
         for job in reversed(jobs):
             self._running_jobs -= 1
-            if job.future.done() or self._closed:
+            if job.future.done():
                 continue
             job.attempts += 1 if count_attempt else 0
-            if job.attempts >= _MAX_ATTEMPTS:
-                exhausted.append(job)
-                continue
-            job.state = JobState.QUEUED
-            self._queue.appendleft(job)
-            self._queued += 1
-        return exhausted
+            if self._closed:
+                given_up.append((job, PoolClosedError("verifier pool closed")))
+            elif job.attempts >= _MAX_ATTEMPTS:
+                given_up.append((job, Result(Verdict.RESOURCE_LIMIT, reason, job.extracted)))
+            else:
+                job.state = JobState.QUEUED
+                self._queue.appendleft(job)
+                self._queued += 1
+        return given_up
 
     # -- cancelling ----------------------------------------------------------------------------
 
@@ -274,16 +280,16 @@ class Dispatcher:
                 # task each, with their own budgets).
                 for job in jobs:
                     job.plain = False
-                exhausted = self._requeue_locked(jobs, count_attempt=broken)
+                given_up = self._requeue_locked(jobs, count_attempt=broken)
                 jobs = []
             else:
-                exhausted = []
+                given_up = []
                 self._running_jobs -= len(jobs)
         if broken:
             self._recover(record.pool)
         elif error is not None and not jobs:
             self._on_restart(_restart_reason(error))  # a chunk's worker was killed
-        self._fail(exhausted)
+        resolve(given_up)
         if task.cancelled() or not jobs:
             pass
         elif len(jobs) > 1:
@@ -313,10 +319,6 @@ class Dispatcher:
         self._count_task(pid)
         job.graded = True
         return result
-
-    def _fail(self, jobs: list[Job]) -> None:
-        reason = "pool error: the worker pool failed under this item repeatedly"
-        resolve([(job, Result(Verdict.RESOURCE_LIMIT, reason, job.extracted)) for job in jobs])
 
     def _count_task(self, pid: int) -> None:
         """pebble retires a worker after `max_tasks_per_child` tasks; report it as 'recycle'."""
@@ -354,11 +356,11 @@ class Dispatcher:
                 return False  # closed, or already replaced
             self._pool = self._new_pool()
             lost = [task for task, record in self._inflight.items() if record.pool is failed]
-            exhausted = []
+            given_up = []
             for task in lost:
-                exhausted += self._requeue_locked(self._inflight.pop(task).jobs, True)
+                given_up += self._requeue_locked(self._inflight.pop(task).jobs, True)
         self._on_restart("crash")
-        self._fail(exhausted)
+        resolve(given_up)
         threading.Thread(target=_dispose, args=(failed,), daemon=True).start()
         self._pump()
         return True

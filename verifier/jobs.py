@@ -62,7 +62,10 @@ class Job:
         self.listener: Callable[[list[Job]], None] | None = None
 
 
-def resolve(outcomes: list[tuple[Job, Result | Exception]]) -> None:
+Outcome = tuple[Job, Result | Exception]
+
+
+def resolve(outcomes: list[Outcome]) -> None:
     """Settle each job's future (unless its request cancelled it), then wake each listener once
     with its jobs: one wake-up of the event loop per finished task, not per item."""
     by_listener: dict[int, tuple[Callable[[list[Job]], None], list[Job]]] = {}
