@@ -7,7 +7,8 @@ Each line: {"problem", "steps", "label", "kind", "family"}; label = index of the
 step, -1 if all steps are right. Half the solutions are correct; the other half carry exactly one
 injected error of `ERROR_KINDS`, and every later step uses the erroneous value consistently (so
 only the first wrong step is a mistake of its own). `--split heldout` draws only families in
-`families.HELD_OUT` and only the held-out phrasings.
+`families.HELD_OUT` and only the held-out phrasings; `--split dev` only `families.DEV` (kept out
+of training, for calibration).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from prm import render, stories
-from prm.families import FAMILIES, HELD_OUT, Family, Op
+from prm.families import DEV, FAMILIES, HELD_OUT, Family, Op
 
 ERROR_KINDS = ("arithmetic", "wrong_operation", "sign", "wrong_number", "dropped_term")
 NAMES = (("Janet", "she"), ("Tom", "he"), ("Maria", "she"), ("Ahmed", "he"), ("Lena", "she"),
@@ -288,12 +289,18 @@ def generate(split: str, n: int, seed: int, story_share: float = 0.6) -> Iterato
     `story_share` are randomly composed stories (`prm/stories.py`) rather than fixed families."""
     rng = random.Random(seed)
     heldout = split == "heldout"
-    fams = [f for f in FAMILIES if (f.name in HELD_OUT) == heldout]
+    group = {"heldout": HELD_OUT, "dev": DEV}.get(split)
+    fams = [f for f in FAMILIES if (f.name in group if group else
+                                    f.name not in HELD_OUT | DEV)]
+    # error kinds the split's families can host (a split without three-term sums has no
+    # dropped terms); stories host them all
+    kinds = [k for k in ERROR_KINDS if split == "train"
+             or any(_applies(op, k) for f in fams for op in f.ops)]
     made = 0
     while made < n:
-        kind = "correct" if made % 2 == 0 else ERROR_KINDS[(made // 2) % len(ERROR_KINDS)]
+        kind = "correct" if made % 2 == 0 else kinds[(made // 2) % len(kinds)]
         fam = rng.choice(fams)
-        if not heldout and rng.random() < story_share:
+        if split == "train" and rng.random() < story_share:
             fam = stories.random_family(rng)
         rec = generate_one(fam, rng, kind, heldout)
         if rec is not None:
@@ -303,7 +310,7 @@ def generate(split: str, n: int, seed: int, story_share: float = 0.6) -> Iterato
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--split", choices=("train", "heldout"), default="train")
+    ap.add_argument("--split", choices=("train", "dev", "heldout"), default="train")
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("-o", "--output", default="-")

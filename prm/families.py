@@ -4,7 +4,8 @@ A family is a word-problem template plus a small program: each `Op` computes one
 problem quantities (`n1`), earlier results (`c1`) or literals (`#2`). `sum` takes signed terms
 (`-b` subtracts), `mul` multiplies, `div` divides the first by the second, `pct` is `a% of b`.
 The generator runs the program, injects one error, and renders each op as a step. Families in
-`HELD_OUT` are never used for training: they form the held-back evaluation split.
+`HELD_OUT` are never used for training: they form the held-back evaluation split; `DEV`
+families are kept out of training for calibration.
 """
 
 from __future__ import annotations
@@ -263,3 +264,6 @@ FAMILIES: tuple[Family, ...] = (
        money=("P", "B")),
 )
 HELD_OUT = frozenset({"recipe_scaling", "test_average", "tickets", "pizza_share", "commission"})
+# Calibration families: neither trained on nor in the held-back split; `prm/calibrate.py` fits the
+# decision bias on them, so it reflects problems the model has not seen.
+DEV = frozenset({"bakery_boxes", "tiles_area", "savings_goal"})
