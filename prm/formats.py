@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from safetensors.torch import load_file
 from transformers import AutoConfig, AutoModelForCausalLM, PreTrainedTokenizerFast, Qwen2Config
 
@@ -42,14 +43,19 @@ class FormatSpec:
     good_token: str = "+"  # math_shepherd only
     bad_token: str = "-"
     max_length: int = 4096
-    logit_bias: float = 0.0  # added to log(p/(1-p)): a calibration fitted on validation data
+    # Optional learned combiner (prm/calibrate.py) of the model's step logit with the exact
+    # arithmetic flags: P = sigmoid(w0 * logit + w1 * eq_bad + w2 * eq_ok + w3 * num_new + b).
+    combiner: tuple[float, ...] | None = None
 
     @staticmethod
     def read(directory: Path) -> FormatSpec:
         fmt_file = directory / "prm_format.json"
         if fmt_file.exists():
             data = json.loads(fmt_file.read_text())
-            return FormatSpec(**{k: v for k, v in data.items() if k in _SPEC_FIELDS})
+            spec = {k: v for k, v in data.items() if k in _SPEC_FIELDS}
+            if spec.get("combiner") is not None:
+                spec["combiner"] = tuple(float(x) for x in spec["combiner"])
+            return FormatSpec(**spec)
         cfg_file = directory / "config.json"
         if not cfg_file.exists():
             raise PrmFormatError(f"{directory}: no config.json")
@@ -142,9 +148,15 @@ class LoadedPrm:
             pair = logits[..., [self.extra["good_id"], self.extra["bad_id"]]]  # (B, T, 2)
             return pair.float().softmax(-1)[..., 0]
         logits = self.model(ids, mask).float()  # (B, T, 2)
-        if self.spec.logit_bias:
-            return torch.sigmoid(logits[..., 1] - logits[..., 0] + self.spec.logit_bias)
-        return logits.softmax(-1)[..., 1]
+        if not self.spec.combiner:
+            return logits.softmax(-1)[..., 1]
+        w0, w_bad, w_ok, w_new, bias = self.spec.combiner
+        d = logits[..., 1] - logits[..., 0]  # (B, T) the model's step logit
+        prev1 = F.pad(ids, (1, 0))[:, :-1]  # (B, T) the token before each position
+        prev2 = F.pad(ids, (2, 0))[:, :-2]  # (B, T) markers sit right before the step tag
+        flag = {k: ((prev1 == v) | (prev2 == v)).float() for k, v in self.extra["markers"].items()}
+        z = w0 * d + w_bad * flag["bad"] + w_ok * flag["ok"] + w_new * flag["new"] + bias
+        return torch.sigmoid(z)
 
 
 def load(path: str | Path, device: torch.device, dtype: torch.dtype) -> LoadedPrm:
@@ -157,6 +169,9 @@ def load(path: str | Path, device: torch.device, dtype: torch.dtype) -> LoadedPr
     if spec.kind == "qwen_prm":
         model = _load_qwen_prm(directory)
         extra: dict = {}
+        if spec.combiner:
+            extra["markers"] = {k: _last_id(tokenizer, m) for k, m in (
+                ("bad", MARKER_EQ_BAD), ("ok", MARKER_EQ_OK), ("new", MARKER_NUM_NEW))}
     elif spec.kind == "math_shepherd":
         model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=torch.float32)
         extra = {"good_id": _last_id(tokenizer, spec.good_token),
