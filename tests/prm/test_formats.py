@@ -111,3 +111,27 @@ def test_unknown_architecture_is_a_format_error(tmp_path):
     (tmp_path / "config.json").write_text('{"architectures": ["BertModel"]}')
     with pytest.raises(formats.PrmFormatError):
         formats.FormatSpec.read(tmp_path)
+
+
+def test_combiner_mixes_model_logit_with_arithmetic_flags(tmp_path):
+    import json
+    import math
+
+    from prm.arith import step_features
+
+    path = build_tiny_qwen_prm(tmp_path / "ours", system_prompt=False)
+    problem, steps = "Tom has 3 apples.", ["3 + 4 = 8", "3 + 4 = 7", "9 * 9 = 81", "so 7"]
+    raw = _engine_scores(path, problem, steps)
+    params = [0.5, -2.0, 0.7, -1.1, 0.3]
+    fmt_file = path / "prm_format.json"
+    fmt = json.loads(fmt_file.read_text())
+    fmt["combiner"] = params
+    fmt_file.write_text(json.dumps(fmt))
+    combined = _engine_scores(path, problem, steps)
+    expected = []
+    for p, f in zip(raw, step_features(problem, steps), strict=True):
+        z = (params[0] * math.log(p / (1 - p)) + params[1] * f.eq_bad + params[2] * f.eq_ok
+             + params[3] * f.num_new + params[4])
+        expected.append(1 / (1 + math.exp(-z)))
+    assert [f.num_new for f in step_features(problem, steps)] == [False, False, True, False]
+    assert combined == pytest.approx(expected, abs=1e-5)
