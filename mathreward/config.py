@@ -58,8 +58,9 @@ class ServerConfig:
     # now + time_remaining - margin, so unfinished items come back as TIMEOUT verdicts in time.
     deadline_margin_s: float = 0.1
     # ... plus this much per item: submitting, expiring and converting thousands of items takes
-    # time too. On the loaded 2-core dev machine 2,000 items with a 1 s deadline overran it with
-    # 100 us/item and answered in 0.64-0.79 s with 250 us/item (tests/service/test_limits.py).
+    # time too. On the loaded 2-core dev machine (load ~5) 2,000 items with a 1 s deadline overran
+    # it with 100 us/item (DEADLINE_EXCEEDED at 1.09 s) and were answered in 0.64-0.79 s with
+    # 250 us/item (one-off measurement; tests/service/test_limits.py checks the 2,000-item case).
     # The whole margin is capped at half the time remaining.
     deadline_margin_per_item_s: float = 250e-6
     grace_period_s: float = 20.0  # on SIGTERM: in-flight RPCs get this long to finish
