@@ -1,6 +1,9 @@
-"""Train the bundled PRM from scratch on synthetic data (seeded, CPU, bf16 autocast).
+"""Train the bundled PRM from scratch on synthetic data (seeded, CPU, fp32; --bf16 optional).
 
-    OMP_NUM_THREADS=2 .venv/bin/python -m prm.train --out prm/weights --steps 1800 --seed 0
+    OMP_NUM_THREADS=2 .venv/bin/python -m prm.train --out prm/weights --steps 1800 --hidden 192 \
+        --layers 3 --heads 4 --word-dropout 0.2 --first-error-weight 2 --seed 0
+    .venv/bin/python -m prm.data --split dev --n 600 --seed 41 -o /tmp/prm_dev.jsonl
+    .venv/bin/python -m prm.calibrate /tmp/prm_dev.jsonl --prm prm/weights
 
 Losses (PRM-NOTES.md): per-step two-class cross-entropy at each step tag, steps after the first
 error masked out and the first wrong step weighted `--first-error-weight`; plus an auxiliary
