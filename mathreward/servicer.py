@@ -133,6 +133,14 @@ class RewardServicer(reward_pb2_grpc.RewardServiceServicer):
                 return f"text of {size} bytes is over the server limit of {limit} bytes"
         return None
 
+    def _admit_to_pool(self, n_items: int) -> None:
+        """Refuse (RESOURCE_EXHAUSTED, retryable) work that would overfill the verifier queue."""
+        queued = self._pool.pending_items
+        if n_items and queued + n_items > self._limits.max_queued_items:
+            raise QueueFull(f"{queued} items queued; {n_items} more would pass the limit "
+                            f"of {self._limits.max_queued_items}; retry with backoff",
+                            limit=self._limits.max_queued_items, queued=queued)
+
     # -- VerifyAnswers -------------------------------------------------------------------------
     def _plan_verify(self, request: pb.VerifyAnswersRequest, context: grpc.aio.ServicerContext
                      ) -> tuple[list[VerifyItem], VerifyOptions, float | None,
@@ -150,11 +158,7 @@ class RewardServicer(reward_pb2_grpc.RewardServiceServicer):
             else:
                 refused.append((index, Result(Verdict.RESOURCE_LIMIT, reason)))
                 self._metrics.items.labels(verdict=Verdict.RESOURCE_LIMIT.value).inc()
-        queued = self._pool.pending_items
-        if to_grade and queued + len(to_grade) > self._limits.max_queued_items:
-            raise QueueFull(f"{queued} items queued; {len(to_grade)} more would pass the limit "
-                            f"of {self._limits.max_queued_items}; retry with backoff",
-                            limit=self._limits.max_queued_items, queued=queued)
+        self._admit_to_pool(len(to_grade))
         return items, options, deadline, refused, to_grade
 
     async def VerifyAnswers(self, request: pb.VerifyAnswersRequest,
@@ -285,11 +289,7 @@ class RewardServicer(reward_pb2_grpc.RewardServiceServicer):
             parts = RewardParts(result=Result(Verdict.RESOURCE_LIMIT, reason), prm=prm)
             outcomes[index] = reward_outcome_for(spec, item.id, parts)
             self._metrics.items.labels(verdict=Verdict.RESOURCE_LIMIT.value).inc()
-        queued = self._pool.pending_items
-        if work and queued + len(work) > self._limits.max_queued_items:
-            raise QueueFull(f"{queued} items queued; {len(work)} more would pass the limit "
-                            f"of {self._limits.max_queued_items}; retry with backoff",
-                            limit=self._limits.max_queued_items, queued=queued)
+        self._admit_to_pool(len(work))
         computed = await self._compute_or_map(engine, [items[i] for i in work], spec, options,
                                               deadline) if work else []
         for index, outcome in zip(work, computed, strict=True):
