@@ -93,7 +93,7 @@ def demo_rollouts(n_problems: int = 40, n_responses: int = 8, p_error: float = 0
     out: list[dict] = []
     while len(out) < n_problems:
         fam = rng.choice(FAMILIES)
-        env = data._sample_env(fam, rng)
+        env = data.sample_env(fam, rng)
         ran = _run(fam, env, None, rng)
         if ran is None:
             continue

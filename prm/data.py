@@ -254,7 +254,7 @@ def render_solution(fam: Family, env: dict[str, Fraction], calcs: list[Calc], rn
     return problem, steps, wrong_at
 
 
-def _sample_env(fam: Family, rng: random.Random) -> dict[str, Fraction]:
+def sample_env(fam: Family, rng: random.Random) -> dict[str, Fraction]:
     env = {k: Fraction(rng.randint(lo, hi)) for k, (lo, hi) in fam.ranges.items()}
     _derive(env)
     return env
@@ -262,7 +262,7 @@ def _sample_env(fam: Family, rng: random.Random) -> dict[str, Fraction]:
 
 def generate_one(fam: Family, rng: random.Random, kind: str, heldout: bool) -> dict | None:
     """One record of `kind` ("correct" or an error kind), or None if `fam` cannot host it."""
-    env = _sample_env(fam, rng)
+    env = sample_env(fam, rng)
     if run_program(fam, dict(env), None, rng) is None:
         return None
     error, answer_wrong = None, False

@@ -45,7 +45,7 @@ def test_errors_propagate_consistently():
     checked = 0
     while checked < 200:
         fam = rng.choice(fams)
-        env = data._sample_env(fam, rng)
+        env = data.sample_env(fam, rng)
         k = rng.randrange(len(fam.ops))
         calcs = data.run_program(fam, env, (k, rng.choice(data.ERROR_KINDS)), rng)
         if calcs is None:
@@ -64,7 +64,7 @@ def test_label_is_first_wrong_step():
     rng = random.Random(1)
     fam = next(f for f in FAMILIES if f.name == "shopping_change")
     for _ in range(50):
-        env = data._sample_env(fam, rng)
+        env = data.sample_env(fam, rng)
         calcs = data.run_program(fam, env, (2, "arithmetic"), rng)
         if calcs is None:
             continue
