@@ -255,6 +255,7 @@ def render_solution(fam: Family, env: dict[str, Fraction], calcs: list[Calc], rn
 
 
 def sample_env(fam: Family, rng: random.Random) -> dict[str, Fraction]:
+    """Random values for a family's variables (and the ones derived from them)."""
     env = {k: Fraction(rng.randint(lo, hi)) for k, (lo, hi) in fam.ranges.items()}
     _derive(env)
     return env
