@@ -1,7 +1,8 @@
 """PRM engine throughput: dynamic batching vs a naive one-request-per-forward loop.
 
     OMP_NUM_THREADS=2 .venv/bin/python bench/prm_engine.py [--prm PATH] [--device cpu]
-        [--n 256] [--threads 2] [--max-batch-size 64] [--max-batch-tokens 16384]
+        [--n 256] [--threads 2] [--max-batch-size 64] [--max-batch-tokens 2048]
+        [--max-pad-tokens 256]
 
 Requests are synthetic solutions (`prm.data`, held-out split). The naive loop encodes and runs one
 forward per request on the caller's thread. The engine is driven by 1, 8 and 64 concurrent
@@ -41,10 +42,11 @@ def naive(path: str, device: str, items: list[tuple[str, list[str]]]) -> tuple[f
 
 
 async def engine_run(path: str, device: str, items: list[tuple[str, list[str]]],
-                     concurrency: int, max_batch_size: int,
-                     max_batch_tokens: int) -> tuple[float, int, int]:
+                     concurrency: int, max_batch_size: int, max_batch_tokens: int,
+                     max_pad_tokens: int) -> tuple[float, int, int]:
     engine = PrmEngine(PrmConfig(model_path=path, device=device, max_batch_size=max_batch_size,
-                                 max_batch_tokens=max_batch_tokens))
+                                 max_batch_tokens=max_batch_tokens,
+                                 max_pad_tokens=max_pad_tokens))
     await engine.start()
     queue = list(range(len(items)))
     counts = [0, 0]
@@ -73,8 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--n", type=int, default=256)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--max-batch-size", type=int, default=64)
-    ap.add_argument("--max-batch-tokens", type=int, default=16384)
+    defaults = PrmConfig()
+    ap.add_argument("--max-batch-size", type=int, default=defaults.max_batch_size)
+    ap.add_argument("--max-batch-tokens", type=int, default=defaults.max_batch_tokens)
+    ap.add_argument("--max-pad-tokens", type=int, default=defaults.max_pad_tokens)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     recs = list(data.generate("heldout", args.n, seed=123))
@@ -85,12 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("naive loop (1 per forward)", t, s / t, k / t))
     for c in (1, 8, 64):
         t, s, k = asyncio.run(engine_run(args.prm, args.device, items, c, args.max_batch_size,
-                                         args.max_batch_tokens))
+                                         args.max_batch_tokens, args.max_pad_tokens))
         rows.append((f"engine, {c} concurrent", t, s / t, k / t))
     dev = resolve_device(args.device)
     print(f"PRM engine bench: {args.n} requests, model {args.prm}, device {dev}, "
           f"torch threads {args.threads}, max_batch_size {args.max_batch_size}, "
-          f"max_batch_tokens {args.max_batch_tokens}")
+          f"max_batch_tokens {args.max_batch_tokens}, max_pad_tokens {args.max_pad_tokens}")
     print("| mode | seconds | step scores/s | tokens/s | vs naive |\n|---|---:|---:|---:|---:|")
     for name, t, sps, tps in rows:
         print(f"| {name} | {t:.2f} | {sps:.0f} | {tps:.0f} | {sps / base:.2f}x |")

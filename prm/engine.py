@@ -30,8 +30,15 @@ class PrmConfig:
     model_path: str | None = None  # None = bundled prm/weights
     device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:N"
     max_batch_size: int = 64
-    max_batch_tokens: int = 16384
+    # Padded tokens per forward. The bundled model is compute-bound per token and one request
+    # already fills a GEMM (~110 rows); past ~2k tokens the activations leave the CPU's cache and
+    # a token costs more, not less (bench/prm_engine.py). Raise it on CUDA.
+    max_batch_tokens: int = 2048
     max_wait_ms: float = 5.0
+    # Start a new micro-batch rather than pad more than this many tokens to join the current one:
+    # one forward's fixed cost is worth ~300 tokens of compute on the CPU (bench/prm_engine.py),
+    # and padded tokens cost as much as real ones.
+    max_pad_tokens: int = 256
     max_queue_items: int = 4096
     step_separator: str = "\n\n"
 
@@ -206,16 +213,21 @@ class PrmEngine:
                 self._infer.submit(self._run, micro, loop)
 
     def _micro_batches(self, items: list[_Item]) -> list[list[_Item]]:
-        """Sorted by length; each micro-batch's padded size stays under the token budget."""
+        """Sorted by length; each micro-batch's padded size stays under the token budget, and a
+        new one starts where it would hold more than `max_pad_tokens` of padding."""
+        cfg = self._config
         out: list[list[_Item]] = []
         cur: list[_Item] = []
+        real = 0  # unpadded tokens in `cur`
         for it in sorted(items, key=lambda x: len(x.ids)):
             width = len(it.ids)  # sorted: the newest item is the longest
-            if cur and (width * (len(cur) + 1) > self._config.max_batch_tokens
-                        or len(cur) >= self._config.max_batch_size):
+            padded = width * (len(cur) + 1)
+            if cur and (padded > cfg.max_batch_tokens or len(cur) >= cfg.max_batch_size
+                        or padded - real - width > cfg.max_pad_tokens):
                 out.append(cur)
-                cur = []
+                cur, real = [], 0
             cur.append(it)
+            real += width
         if cur:
             out.append(cur)
         return out
