@@ -7,7 +7,10 @@
 Requests are synthetic solutions (`prm.data`, held-out split). The naive loop encodes and runs one
 forward per request on the caller's thread. The engine is driven by 1, 8 and 64 concurrent
 clients, each sending single-solution `score()` calls until `--n` requests are done. Prints one
-table: step scores/s, real (unpadded) tokens/s, and the ratio to the naive loop.
+table: step scores/s, real (unpadded) tokens/s, and the ratio to the naive loop. A second table
+gives the ceiling batching can reach on this machine: the forward alone (no encoding, no engine)
+one request per forward vs length-sorted 2048-token micro-batches, and a bare GEMM of the model's
+MLP shape at one request's rows vs 2048 rows, with the model's FLOPs per token.
 """
 
 from __future__ import annotations
@@ -69,6 +72,65 @@ async def engine_run(path: str, device: str, items: list[tuple[str, list[str]]],
     return elapsed, counts[0], counts[1]
 
 
+def _best_of(fn, reps: int = 3) -> float:
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def ceiling(path: str, device: str, items: list[tuple[str, list[str]]]) -> list[str]:
+    """Rows of the ceiling table (see the module docstring); best of 3 to damp a shared CPU."""
+    dev = resolve_device(device)
+    loaded = formats.load(path, dev, torch.bfloat16 if dev.type == "cuda" else torch.float32)
+    encs = sorted((formats.encode(loaded.spec, loaded.tokenizer, p, s).ids for p, s in items),
+                  key=len)
+    real = sum(len(e) for e in encs)
+    groups: list[list[list[int]]] = [[]]
+    for e in encs:  # greedy 2048-token padded micro-batches, as the engine forms them
+        if groups[-1] and len(e) * (len(groups[-1]) + 1) > 2048:
+            groups.append([])
+        groups[-1].append(e)
+
+    def padded(g: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        T = len(g[-1])
+        ids = torch.tensor([e + [loaded.pad_id] * (T - len(e)) for e in g], device=dev)
+        mask = torch.tensor([[1] * len(e) + [0] * (T - len(e)) for e in g], device=dev)
+        return ids, mask  # (B, T) each
+
+    singles, batches = [padded([e]) for e in encs], [padded(g) for g in groups]
+
+    def run(bs: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+        with torch.inference_mode():
+            for ids, mask in bs:
+                loaded.step_probs(ids, mask)
+
+    cfg = loaded.model.config
+    H, inter, layers = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers
+    mean_t = real / len(encs)
+    flop = 2 * (layers * (4 * H * H + 3 * H * inter) + H * H + 2 * H)  # linear layers, per token
+    flop_attn = 2 * layers * 2 * mean_t * H  # QK^T and AV at the mean length
+    rows = [f"model FLOPs per token: {flop / 1e6:.2f} M linear + {flop_attn / 1e6:.2f} M "
+            f"attention at the mean length {mean_t:.0f} tokens"]
+    for name, bs in (("forward alone, 1 request per forward", singles),
+                     (f"forward alone, {len(batches)} sorted 2048-token micro-batches", batches)):
+        run(bs[:2])
+        t = _best_of(lambda bs=bs: run(bs))
+        gflops = real * (flop + flop_attn) / t / 1e9
+        rows.append(f"| {name} | {real / t:.0f} tokens/s | {gflops:.0f} GFLOP/s |")
+    w = torch.randn(inter, H, device=dev)
+    for n in (round(mean_t), 2048):
+        a = torch.randn(n, H, device=dev)
+        reps = max(1, 20000 // n)
+        t = _best_of(lambda a=a, reps=reps: [torch.nn.functional.linear(a, w)
+                                               for _ in range(reps)]) / reps
+        gflops = 2 * n * H * inter / t / 1e9
+        rows.append(f"| bare GEMM {n}x{H}x{inter} | {n / t:.0f} rows/s | {gflops:.0f} GFLOP/s |")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--prm", default=str(BUNDLED_WEIGHTS))
@@ -98,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     print("| mode | seconds | step scores/s | tokens/s | vs naive |\n|---|---:|---:|---:|---:|")
     for name, t, sps, tps in rows:
         print(f"| {name} | {t:.2f} | {sps:.0f} | {tps:.0f} | {sps / base:.2f}x |")
+    ceil = ceiling(args.prm, args.device, items)
+    print(f"\nCeiling: {ceil[0]}\n| what | throughput | FLOP rate |\n|---|---:|---:|")
+    print("\n".join(ceil[1:]))
     return 0
 
 
