@@ -46,10 +46,11 @@ def naive(path: str, device: str, items: list[tuple[str, list[str]]]) -> tuple[f
 
 async def engine_run(path: str, device: str, items: list[tuple[str, list[str]]],
                      concurrency: int, max_batch_size: int, max_batch_tokens: int,
-                     max_pad_tokens: int) -> tuple[float, int, int]:
+                     max_pad_tokens: int, dispatch_when_idle: bool) -> tuple[float, int, int]:
     engine = PrmEngine(PrmConfig(model_path=path, device=device, max_batch_size=max_batch_size,
                                  max_batch_tokens=max_batch_tokens,
-                                 max_pad_tokens=max_pad_tokens))
+                                 max_pad_tokens=max_pad_tokens,
+                                 dispatch_when_idle=dispatch_when_idle))
     await engine.start()
     queue = list(range(len(items)))
     counts = [0, 0]
@@ -141,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-batch-size", type=int, default=defaults.max_batch_size)
     ap.add_argument("--max-batch-tokens", type=int, default=defaults.max_batch_tokens)
     ap.add_argument("--max-pad-tokens", type=int, default=defaults.max_pad_tokens)
+    ap.add_argument("--always-wait", action="store_true",
+                    help="wait max_wait_ms for company even when the inference thread is idle")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     recs = list(data.generate("heldout", args.n, seed=123))
@@ -151,12 +154,14 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("naive loop (1 per forward)", t, s / t, k / t))
     for c in (1, 8, 64):
         t, s, k = asyncio.run(engine_run(args.prm, args.device, items, c, args.max_batch_size,
-                                         args.max_batch_tokens, args.max_pad_tokens))
+                                         args.max_batch_tokens, args.max_pad_tokens,
+                                         not args.always_wait))
         rows.append((f"engine, {c} concurrent", t, s / t, k / t))
     dev = resolve_device(args.device)
     print(f"PRM engine bench: {args.n} requests, model {args.prm}, device {dev}, "
           f"torch threads {args.threads}, max_batch_size {args.max_batch_size}, "
-          f"max_batch_tokens {args.max_batch_tokens}, max_pad_tokens {args.max_pad_tokens}")
+          f"max_batch_tokens {args.max_batch_tokens}, max_pad_tokens {args.max_pad_tokens}, "
+          f"dispatch_when_idle {not args.always_wait}")
     print("| mode | seconds | step scores/s | tokens/s | vs naive |\n|---|---:|---:|---:|---:|")
     for name, t, sps, tps in rows:
         print(f"| {name} | {t:.2f} | {sps:.0f} | {tps:.0f} | {sps / base:.2f}x |")

@@ -2,8 +2,9 @@
 
 Requests are encoded on a helper thread, admitted to a bounded queue (all or nothing: overload
 raises `PrmQueueFull`, which the service maps to RESOURCE_EXHAUSTED), gathered into micro-batches
-(at most `max_batch_size` items, padded tokens under `max_batch_tokens`, waiting at most
-`max_wait_ms` for company), sorted by length to cut padding, and run on ONE inference thread under
+(at most `max_batch_size` items, padded tokens under `max_batch_tokens`; while a forward is
+running a batch waits at most `max_wait_ms` for company, and it goes at once when the inference
+thread is idle), sorted by length to cut padding, and run on ONE inference thread under
 `torch.inference_mode`. That thread resolves each item's future on the event loop with
 `loop.call_soon_threadsafe`. Item problems are data: a too-long item gets `StepStatus.TOO_LONG`,
 an empty one `NO_STEPS`, a failing forward `ERROR` for its micro-batch only.
@@ -35,6 +36,9 @@ class PrmConfig:
     # a token costs more, not less (bench/prm_engine.py). Raise it on CUDA.
     max_batch_tokens: int = 2048
     max_wait_ms: float = 5.0
+    # Wait for company only while a forward is running: a request that finds the inference
+    # thread idle goes at once (continuous batching), so a lone caller does not pay max_wait_ms.
+    dispatch_when_idle: bool = True
     # Start a new micro-batch rather than pad more than this many tokens to join the current one:
     # one forward's fixed cost is worth ~300 tokens of compute on the CPU (bench/prm_engine.py),
     # and padded tokens cost as much as real ones.
@@ -97,6 +101,7 @@ class PrmEngine:
         self._task: asyncio.Task | None = None
         self._inflight: asyncio.Semaphore | None = None
         self._pending = 0
+        self._running_batches = 0  # micro-batches handed to the inference thread, not resolved
         self._ready = False
         self._max_len = 0
 
@@ -200,7 +205,7 @@ class PrmEngine:
                     batch.append(self._queue.get_nowait())
                     continue
                 remaining = deadline - loop.time()
-                if remaining <= 0:
+                if remaining <= 0 or (cfg.dispatch_when_idle and self._running_batches == 0):
                     break
                 try:
                     batch.append(await asyncio.wait_for(self._queue.get(), remaining))
@@ -210,6 +215,7 @@ class PrmEngine:
             self._pending -= len(batch) - len(live)
             for micro in self._micro_batches(live):
                 await self._inflight.acquire()
+                self._running_batches += 1
                 self._infer.submit(self._run, micro, loop)
 
     def _micro_batches(self, items: list[_Item]) -> list[list[_Item]]:
@@ -257,6 +263,7 @@ class PrmEngine:
     def _resolve(self, items: list[_Item], results: list[StepScores]) -> None:
         assert self._inflight is not None
         self._inflight.release()
+        self._running_batches -= 1
         for it, res in zip(items, results, strict=True):
             self._pending -= 1
             if not it.future.done():

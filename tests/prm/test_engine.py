@@ -138,3 +138,22 @@ def test_cancelled_caller_does_not_break_the_engine(tiny_path):
     res, pending = _run(go())
     assert all(r.status == StepStatus.OK for r in res)
     assert pending == 0
+
+
+def test_lone_request_on_an_idle_engine_does_not_wait_for_company(tiny_path):
+    """With the inference thread idle, a request goes at once instead of waiting max_wait_ms
+    (here 30 s, far beyond the test's timeout) for a batch to fill; with the knob off it waits."""
+    problem, steps = _items(1)[0]
+
+    async def go(dispatch_when_idle: bool, timeout: float):
+        engine = PrmEngine(PrmConfig(model_path=str(tiny_path), device="cpu",
+                                     max_wait_ms=30_000, dispatch_when_idle=dispatch_when_idle))
+        await engine.start()
+        try:
+            return await asyncio.wait_for(engine.score(problem, steps), timeout)
+        finally:
+            await engine.close()
+
+    assert _run(go(True, timeout=10)).status == StepStatus.OK
+    with pytest.raises(TimeoutError):
+        _run(go(False, timeout=2))

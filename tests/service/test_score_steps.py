@@ -127,7 +127,7 @@ def test_prm_queue_full_is_resource_exhausted(prm_server) -> None:
 
 def test_deadline_gives_timeout_statuses(prm_server) -> None:
     """The engine waits up to 3 s to fill a micro-batch; a 0.5 s deadline comes first."""
-    srv = prm_server(max_wait_ms=3000.0)
+    srv = prm_server(max_wait_ms=3000.0, dispatch_when_idle=False)
     with SyncRewardClient(srv.address, retry=NO_RETRY) as client:
         results = client.score_steps([{"id": "a", "problem": PROBLEM, "steps": list(STEPS)}],
                                      timeout=0.5)
