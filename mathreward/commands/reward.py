@@ -23,6 +23,7 @@ from typing import IO
 from tqdm import tqdm
 
 from mathreward.backends import Backend, LocalBackend, RemoteBackend
+from mathreward.commands._streams import open_input, open_output
 from mathreward.reward_spec import PRESETS, RewardSpec, SpecError, get_preset
 from mathreward.rewards import RewardItem, RewardOutcome
 from verifier.types import VerifyOptions
@@ -90,8 +91,7 @@ async def reward_all(items: list[RewardItem], spec: RewardSpec, backend: Backend
 def run(args: argparse.Namespace) -> int:
     try:
         spec = get_preset(args.spec)
-        source = sys.stdin if args.input == "-" else open(args.input)  # noqa: SIM115
-        with source:
+        with open_input(args.input) as source:
             items = read_items(source)
     except (SpecError, ValueError, OSError) as exc:
         print(f"mathreward reward: {exc}", file=sys.stderr)
@@ -100,13 +100,10 @@ def run(args: argparse.Namespace) -> int:
     backend: Backend = (RemoteBackend(args.server, options) if args.server else
                         LocalBackend(options, workers=args.workers, prm_path=args.prm,
                                      need_prm=spec.needs_prm, device=args.device))
-    sink = sys.stdout if args.output == "-" else open(args.output, "w")  # noqa: SIM115
     try:
-        asyncio.run(reward_all(items, spec, backend, sink))
+        with open_output(args.output) as sink:
+            asyncio.run(reward_all(items, spec, backend, sink))
     except Exception as exc:  # unreachable server, refused request, missing PRM: say so
         print(f"mathreward reward: {exc}", file=sys.stderr)
         return 1
-    finally:
-        if sink is not sys.stdout:
-            sink.close()
     return 0

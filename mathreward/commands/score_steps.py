@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
+
+from mathreward.commands._streams import open_input, open_output
 
 CHUNK = 256  # items per engine call: keeps the bounded queue far from full
 
@@ -90,16 +91,11 @@ def run(args: argparse.Namespace) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    src = sys.stdin if args.input == "-" else open(args.input)  # noqa: SIM115
-    with src:
+    with open_input(args.input) as src:
         items = list(_read(src, args.separator))
-    out = sys.stdout if args.output == "-" else open(args.output, "w")  # noqa: SIM115
-    try:
+    with open_output(args.output) as out:
         if args.server:
             _via_server(items, args, out)
         else:
             asyncio.run(_in_process(items, args, out))
-    finally:
-        if out is not sys.stdout:
-            out.close()
     return 0

@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
+from mathreward.commands._streams import open_input, open_output
 from verifier.pool import PoolConfig, VerifierPool
 from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
 
@@ -88,12 +89,12 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     try:
-        with _open_in(config.input_path) as source:
+        with open_input(config.input_path, binary=True) as source:
             lines = list(read_lines(source))
     except OSError as exc:
         print(f"mathreward verify: cannot read {config.input_path}: {exc}", file=sys.stderr)
         return 2
-    with _open_out(config.output_path) as sink:
+    with open_output(config.output_path) as sink:
         return grade_lines(lines, config, sink)
 
 
@@ -207,22 +208,3 @@ class _OrderedWriter:
             self._sink.write(self._waiting.pop(self._next) + "\n")
             self._next += 1
             self._progress.update(1)
-
-
-@contextlib.contextmanager
-def _open_in(path: str) -> Iterator[IO[bytes]]:
-    if path == "-":
-        yield sys.stdin.buffer
-    else:
-        with open(path, "rb") as handle:
-            yield handle
-
-
-@contextlib.contextmanager
-def _open_out(path: str) -> Iterator[IO[str]]:
-    if path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-    else:
-        with open(path, "w", encoding="utf-8") as handle:
-            yield handle
