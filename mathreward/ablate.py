@@ -34,6 +34,7 @@ import numpy as np
 from mathreward.backends import Backend, parts_of
 from mathreward.reward_spec import RewardSpec, get_preset
 from mathreward.rewards import RewardItem, RewardParts, outcome_for
+from prm.evaluate import auroc as step_auroc
 from verifier.types import Verdict
 
 
@@ -127,22 +128,11 @@ def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
 
     None when one class is empty (the AUROC is undefined).
     """
-    s = np.asarray(scores, dtype=float)
-    y = np.asarray(labels, dtype=bool)
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    if n_pos == 0 or n_neg == 0:
+    pos = [s for s, y in zip(scores, labels, strict=True) if y]
+    neg = [s for s, y in zip(scores, labels, strict=True) if not y]
+    if not pos or not neg:
         return None
-    order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(len(s))
-    sorted_s = s[order]
-    i = 0
-    while i < len(s):  # average ranks over ties
-        j = i
-        while j + 1 < len(s) and sorted_s[j + 1] == sorted_s[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return step_auroc(pos, neg)
 
 
 def _items(problems: Sequence[Problem]) -> list[RewardItem]:
