@@ -6,11 +6,10 @@ ends at the `=` is compared with the longest one that starts after it (chains `a
 neighbours). Sides that touch a variable or an operator outside the span are skipped: `2x + 3 = 11`
 is algebra, not arithmetic, and must never be flagged.
 
-Features per step (`step_features`):
-- `eq_bad`: some numeric equality does not hold exactly (a decimal result may be rounded);
-- `eq_ok`: the step has at least one checked equality and all of them hold;
-- `num_new`: an operand of a checked expression appears neither in the problem, nor in an earlier
-  step, nor among everyday constants (a number copied wrongly from the problem or a prior step).
+Features per step (`step_features`, names in `FEATURES`): a failed equality, all equalities
+holding, an operand that comes from nowhere, a stated result no single operation explains, and
+whether the step's computation went up or down. They become marker tokens in the bundled model's
+input (`prm/formats.py`): the model stays learned, the exact checks are tools it reads.
 """
 
 from __future__ import annotations
@@ -330,27 +329,126 @@ def numbers_in(text: str) -> set[Fraction]:
     return vals
 
 
+# Feature names, in the order of their marker tokens and of the combiner's weights. A checkpoint
+# lists the ones it was trained with in `prm_format.json` ("features"); older checkpoints have
+# the first three.
+FEATURES = ("eq_bad", "eq_ok", "num_new", "unexplained", "result_up", "result_down")
+LEGACY_FEATURES = FEATURES[:3]
+
+
+def marker(feature: str) -> str:
+    """The marker token of a feature in the model input: `<eq_bad>`, `<result_up>`, ..."""
+    return f"<{feature}>"
+
+
+MARKERS = tuple(marker(f) for f in FEATURES)
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
+
+
 @dataclass(frozen=True)
 class StepFeatures:
     eq_bad: bool
     eq_ok: bool
     num_new: bool
+    unexplained: bool = False
+    result_up: bool = False
+    result_down: bool = False
+
+    def flags(self, names: tuple[str, ...] = FEATURES) -> tuple[bool, ...]:
+        return tuple(getattr(self, n) for n in names)
+
+
+def _raw_numbers(text: str) -> set[Fraction]:
+    """The numbers as written (a percent also as its fraction), and spelled-out numbers."""
+    toks = tokenize(text)
+    vals: set[Fraction] = set()
+    for i, tok in enumerate(toks):
+        num = _number(tok)
+        if num is not None:
+            vals.add(num)
+            if i + 1 < len(toks) and toks[i + 1] in ("%", "\\%"):
+                vals.add(num / 100)
+        elif tok.lower() in _WORD_NUMBERS:
+            vals.update(Fraction(v) for v in _WORD_NUMBERS[tok.lower()])
+    return vals
+
+
+def _one_op_closure(base: set[Fraction]) -> set[Fraction]:
+    """Every value one of + - x / makes from two numbers of `base` (and `base` itself)."""
+    nums = [v for v in base if abs(v) < _MAX_ABS]
+    out = set(nums)
+    for i, a in enumerate(nums):
+        for b in nums[i:]:
+            out.update((a + b, a - b, b - a, a * b))
+            if b:
+                out.add(a / b)
+            if a:
+                out.add(b / a)
+    return out
+
+
+@dataclass
+class _Context:
+    """What a step may use: numbers known so far (with variants), and numbers as written."""
+
+    known: set[Fraction]
+    written: set[Fraction]
+
+    def knows(self, v: Fraction) -> bool:
+        return v in self.known or -v in self.known
+
+    def learn(self, text: str) -> None:
+        self.known |= numbers_in(text)
+        self.written |= _raw_numbers(text)
+
+
+def _direction(eq: Equation) -> tuple[bool, bool]:
+    """(up, down): the result against the largest operand of its computation."""
+    if len(eq.operands) < 2:
+        return False, False
+    top = max(abs(v) for v in eq.operands)
+    return abs(eq.rhs) > top, abs(eq.rhs) < top
+
+
+def _sentence_features(sent: str, ctx: _Context) -> tuple[bool, bool, bool, Equation | None]:
+    """(eq_bad, num_new, unexplained, last checked equation) of one sentence; `ctx` learns it."""
+    eqs = equations(sent)
+    bad = any(not e.holds for e in eqs)
+    new = unexplained = False
+    for e in eqs:
+        new = new or any(not ctx.knows(op) for op in e.operands)
+        ctx.known.update((e.lhs, e.rhs))
+    if not eqs:  # a result stated without its computation: can one operation explain it?
+        stated = [v for v in _raw_numbers(sent) if not ctx.knows(v)]
+        if stated:
+            closure = _one_op_closure(ctx.written)
+            unexplained = any(v not in closure and -v not in closure for v in stated)
+    ctx.learn(sent)
+    return bad, new, unexplained, (eqs[-1] if eqs else None)
 
 
 def step_features(problem: str, steps: list[str]) -> list[StepFeatures]:
-    """Exact-check features for each step, given the problem and all earlier steps. An operand
-    is 'new' if it is not known before its equation (results of earlier equations in the same
-    step count as known)."""
-    known = set(_CONSTANTS) | numbers_in(problem)
+    """Exact-check features for each step, given the problem and all earlier steps, sentence by
+    sentence (a number stated earlier in the same step counts as known):
+    - `eq_bad` / `eq_ok`: a numeric equality fails / all (at least one) hold;
+    - `num_new`: an operand of a checked computation is known neither from the problem, nor from
+      anything before it, nor as an everyday constant;
+    - `unexplained`: a number stated without a computation is not known and no single + - x /
+      of two numbers written so far gives it;
+    - `result_up` / `result_down`: the step's last computation ends above / below its largest
+      operand (lets the model match the operation to words like "left", "each", "in total")."""
+    ctx = _Context(set(_CONSTANTS) | numbers_in(problem), _raw_numbers(problem))
     out: list[StepFeatures] = []
     for step in steps:
-        eqs = equations(step)
-        bad = any(not e.holds for e in eqs)
-        new = False
-        local = set(known)
-        for e in eqs:
-            new = new or any(op not in local and -op not in local for op in e.operands)
-            local.update((e.lhs, e.rhs))
-        out.append(StepFeatures(eq_bad=bad, eq_ok=bool(eqs) and not bad, num_new=new))
-        known |= numbers_in(step)
+        bad = new = unexplained = False
+        checked = 0
+        last: Equation | None = None
+        for sent in _SENTENCE_END.split(step):
+            s_bad, s_new, s_unexp, s_last = _sentence_features(sent, ctx)
+            bad, new, unexplained = bad or s_bad, new or s_new, unexplained or s_unexp
+            if s_last is not None:
+                checked, last = checked + 1, s_last
+        up, down = _direction(last) if last is not None else (False, False)
+        out.append(StepFeatures(eq_bad=bad, eq_ok=checked > 0 and not bad, num_new=new,
+                                unexplained=unexplained, result_up=up, result_down=down))
     return out

@@ -4,8 +4,9 @@
     .venv/bin/python -m prm.calibrate /tmp/prm_dev.jsonl --prm prm/weights
 
 On problem families it never saw, the model's step logit is less reliable than on its training
-families, while the exact arithmetic flags are exactly as reliable. A five-parameter logistic
-combiner P = sigmoid(w0 * logit + w1 * eq_bad + w2 * eq_ok + w3 * num_new + b) is fitted here on
+families, while the exact arithmetic flags are exactly as reliable. A logistic combiner
+P = sigmoid(w0 * logit + sum_k w_k * flag_k + b), one weight per exact-check feature the model
+was trained with (`features` in prm_format.json, see `prm/arith.py`), is fitted here on
 steps of DEV-family solutions (never on the held-back split): first the weights by weighted
 logistic loss, then the bias b so that the ProcessBench F1 at 0.5 is best on the dev split. The
 result goes to `prm_format.json` ("combiner"); the model itself is unchanged.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from prm.arith import step_features
+from prm.arith import LEGACY_FEATURES, step_features
 from prm.evaluate import _score_all, evaluate
 
 
@@ -31,31 +32,38 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def _step_table(records: list[dict], scores: list[list[float]]):
-    """Rows (logit, eq_bad, eq_ok, num_new) and labels for steps up to the first error."""
+def _rows(record: dict, scores: list[float], features: tuple[str, ...]) -> list[list[float]]:
+    """(logit, flag_1, ..., flag_k) for every step of one solution."""
+    feats = step_features(record["problem"], record["steps"])
+    return [[_logit(p), *(float(v) for v in f.flags(features))]
+            for p, f in zip(scores, feats, strict=True)]
+
+
+def _step_table(records: list[dict], rows: list[list[list[float]]]):
+    """Feature rows and labels for the steps up to the first error of each solution."""
     x, y, w = [], [], []
-    for r, s in zip(records, scores, strict=True):
-        feats = step_features(r["problem"], r["steps"])
-        upto = len(s) if r["label"] < 0 else min(r["label"] + 1, len(s))
+    for r, xr in zip(records, rows, strict=True):
+        upto = len(xr) if r["label"] < 0 else min(r["label"] + 1, len(xr))
         for i in range(upto):
-            f = feats[i]
-            x.append([_logit(s[i]), float(f.eq_bad), float(f.eq_ok), float(f.num_new)])
+            x.append(xr[i])
             y.append(0.0 if i == r["label"] else 1.0)
             w.append(3.0 if i == r["label"] else 1.0)  # few first-error steps: up-weight
     return torch.tensor(x), torch.tensor(y), torch.tensor(w)
 
 
 def fit_weights(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> list[float]:
-    params = torch.zeros(5, requires_grad=True)
+    """Weighted logistic regression: x (N, 1 + k) -> [w_logit, w_1..w_k, bias]."""
+    k = x.shape[1]
+    params = torch.zeros(k + 1, requires_grad=True)
     with torch.no_grad():
         params[0] = 1.0
     opt = torch.optim.LBFGS([params], max_iter=200)
 
     def closure():
         opt.zero_grad()
-        z = x @ params[:4] + params[4]
+        z = x @ params[:k] + params[k]
         loss = (torch.nn.functional.binary_cross_entropy_with_logits(z, y, reduction="none")
-                * w).sum() / w.sum() + 1e-3 * (params[:4] ** 2).sum()
+                * w).sum() / w.sum() + 1e-3 * (params[:k] ** 2).sum()
         loss.backward()
         return loss
 
@@ -64,7 +72,7 @@ def fit_weights(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> list[float
 
 
 def combine(x: torch.Tensor, params: list[float]) -> torch.Tensor:
-    return torch.sigmoid(x @ torch.tensor(params[:4]) + params[4])
+    return torch.sigmoid(x @ torch.tensor(params[:-1]) + params[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,27 +91,22 @@ def main(argv: list[str] | None = None) -> int:
     labels = [int(r["label"]) for r in records]
     scores = asyncio.run(_score_all(records, args.prm, "cpu"))
     print(f"model alone:   {evaluate(labels, scores).row()}")
-    x, y, w = _step_table(records, scores)
-    params = fit_weights(x, y, w)
-    # per-record step rows in order, to re-score whole solutions with the combiner
-    all_x = []
-    for r, s in zip(records, scores, strict=True):
-        feats = step_features(r["problem"], r["steps"])
-        all_x.append([[_logit(p), float(f.eq_bad), float(f.eq_ok), float(f.num_new)]
-                      for p, f in zip(s, feats, strict=True)])
+    features = tuple(fmt.get("features", LEGACY_FEATURES))
+    all_x = [_rows(r, s, features) for r, s in zip(records, scores, strict=True)]
+    params = fit_weights(*_step_table(records, all_x))
     best = (-1.0, 0.0)
     for shift in [v / 10 for v in range(-30, 31)]:
-        trial = params[:4] + [params[4] + shift]
+        trial = params[:-1] + [params[-1] + shift]
         combined = [combine(torch.tensor(xr), trial).tolist() for xr in all_x]
         f1 = evaluate(labels, combined).f1
         if f1 > best[0]:
             best = (f1, shift)
-    params[4] += best[1]
+    params[-1] += best[1]
     combined = [combine(torch.tensor(xr), params).tolist() for xr in all_x]
     print(f"with combiner: {evaluate(labels, combined).row()}")
     fmt["combiner"] = [round(v, 4) for v in params]
     fmt_file.write_text(json.dumps(fmt, indent=2) + "\n")
-    print(f"combiner [w_logit, w_eq_bad, w_eq_ok, w_num_new, bias] = {fmt['combiner']}")
+    print(f"combiner [w_logit, {', '.join('w_' + f for f in features)}, bias] = {fmt['combiner']}")
     return 0
 
 

@@ -27,7 +27,7 @@ from prm import arith
 from prm.model import QwenPrm
 
 QWEN_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
-MARKER_EQ_BAD, MARKER_EQ_OK, MARKER_NUM_NEW = "<eq_bad>", "<eq_ok>", "<num_new>"
+
 
 
 class PrmFormatError(Exception):
@@ -40,11 +40,12 @@ class FormatSpec:
     step_tag: str = "<extra_0>"
     system_prompt: str | None = QWEN_SYSTEM  # qwen_prm only; None/"" = no system turn
     step_features: bool = False  # insert exact-arithmetic markers (our bundled model)
+    features: tuple[str, ...] = arith.LEGACY_FEATURES  # which markers, in this order
     good_token: str = "+"  # math_shepherd only
     bad_token: str = "-"
     max_length: int = 4096
     # Optional learned combiner (prm/calibrate.py) of the model's step logit with the exact
-    # arithmetic flags: P = sigmoid(w0 * logit + w1 * eq_bad + w2 * eq_ok + w3 * num_new + b).
+    # arithmetic flags: P = sigmoid(w0 * logit + sum_k w_k * flag_k + b), one w_k per feature.
     combiner: tuple[float, ...] | None = None
 
     @staticmethod
@@ -55,6 +56,14 @@ class FormatSpec:
             spec = {k: v for k, v in data.items() if k in _SPEC_FIELDS}
             if spec.get("combiner") is not None:
                 spec["combiner"] = tuple(float(x) for x in spec["combiner"])
+            spec["features"] = tuple(spec.get("features", arith.LEGACY_FEATURES))
+            unknown = set(spec["features"]) - set(arith.FEATURES)
+            if unknown:
+                raise PrmFormatError(f"{directory}: unknown features {sorted(unknown)}")
+            combiner = spec.get("combiner")
+            if combiner is not None and len(combiner) != len(spec["features"]) + 2:
+                raise PrmFormatError(f"{directory}: combiner needs {len(spec['features']) + 2} "
+                                     f"weights, has {len(combiner)}")
             return FormatSpec(**spec)
         cfg_file = directory / "config.json"
         if not cfg_file.exists():
@@ -79,8 +88,7 @@ class Encoded:
 
 def _clean(text: str, spec: FormatSpec) -> str:
     """Hostile text must not forge step tags or chat-template tokens."""
-    for t in (spec.step_tag, "<|im_start|>", "<|im_end|>", "<|endoftext|>", MARKER_EQ_BAD,
-              MARKER_EQ_OK, MARKER_NUM_NEW):
+    for t in (spec.step_tag, "<|im_start|>", "<|im_end|>", "<|endoftext|>", *arith.MARKERS):
         text = text.replace(t, " ")
     return text
 
@@ -100,8 +108,8 @@ def steps_text(spec: FormatSpec, problem: str, steps: Sequence[str]) -> str:
     marks = [""] * len(clean)
     if spec.step_features:
         feats = arith.step_features(problem, clean)
-        marks = [(MARKER_EQ_BAD if f.eq_bad else "") + (MARKER_EQ_OK if f.eq_ok else "")
-                 + (MARKER_NUM_NEW if f.num_new else "") for f in feats]
+        marks = ["".join(arith.marker(n) for n, on in zip(spec.features, f.flags(spec.features),
+                                                     strict=True) if on) for f in feats]
     # no space before the tag unless markers go there: the hub model was trained on exactly
     # "<extra_0>".join(steps) + "<extra_0>"
     body = "".join(f"{s} {m}{spec.step_tag}" if m else f"{s}{spec.step_tag}"
@@ -150,12 +158,16 @@ class LoadedPrm:
         logits = self.model(ids, mask).float()  # (B, T, 2)
         if not self.spec.combiner:
             return logits.softmax(-1)[..., 1]
-        w0, w_bad, w_ok, w_new, bias = self.spec.combiner
-        d = logits[..., 1] - logits[..., 0]  # (B, T) the model's step logit
-        prev1 = F.pad(ids, (1, 0))[:, :-1]  # (B, T) the token before each position
-        prev2 = F.pad(ids, (2, 0))[:, :-2]  # (B, T) markers sit right before the step tag
-        flag = {k: ((prev1 == v) | (prev2 == v)).float() for k, v in self.extra["markers"].items()}
-        z = w0 * d + w_bad * flag["bad"] + w_ok * flag["ok"] + w_new * flag["new"] + bias
+        w_logit, *w_flags, bias = self.spec.combiner
+        z = w_logit * (logits[..., 1] - logits[..., 0]) + bias  # (B, T) from the step logit
+        # a step's markers are the unbroken run of marker tokens right before its tag
+        marker_ids = torch.tensor(self.extra["markers"], device=ids.device)
+        before = torch.stack([F.pad(ids, (k, 0))[:, :-k]
+                              for k in range(1, len(w_flags) + 1)])  # (K, B, T)
+        in_run = torch.isin(before, marker_ids).long().cumprod(0).bool()  # (K, B, T)
+        for w, marker_id in zip(w_flags, self.extra["markers"], strict=True):
+            flag = ((before == marker_id) & in_run).any(0)  # (B, T)
+            z = z + w * flag.float()
         return torch.sigmoid(z)
 
 
@@ -170,8 +182,7 @@ def load(path: str | Path, device: torch.device, dtype: torch.dtype) -> LoadedPr
         model = _load_qwen_prm(directory)
         extra: dict = {}
         if spec.combiner:
-            extra["markers"] = {k: _last_id(tokenizer, m) for k, m in (
-                ("bad", MARKER_EQ_BAD), ("ok", MARKER_EQ_OK), ("new", MARKER_NUM_NEW))}
+            extra["markers"] = [_last_id(tokenizer, arith.marker(f)) for f in spec.features]
     elif spec.kind == "math_shepherd":
         model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=torch.float32)
         extra = {"good_id": _last_id(tokenizer, spec.good_token),

@@ -16,9 +16,11 @@ from pathlib import Path
 
 from tokenizers import AddedToken, Regex, Tokenizer, models, normalizers, pre_tokenizers
 
+from prm import arith
+
 PAD, UNK, EOS = "<pad>", "<unk>", "<|endoftext|>"
 STEP_TAG = "<extra_0>"
-MARKERS = ("<eq_bad>", "<eq_ok>", "<num_new>")
+MARKERS = arith.MARKERS  # exact-check feature markers (prm/arith.py)
 SPECIALS = (PAD, UNK, EOS, "<|im_start|>", "<|im_end|>", STEP_TAG, *MARKERS)
 # One piece per LaTeX command, word, digit, or other character (after whitespace split).
 PIECE_PATTERN = r"\\[a-zA-Z]+|[^\W\d_]+|\d|[^\s]"

@@ -27,10 +27,11 @@ import torch.nn.functional as F
 from safetensors.torch import save_file
 from transformers import PreTrainedTokenizerFast, Qwen2Config
 
-from prm import data, formats, tokenizer
+from prm import arith, data, formats, tokenizer
 from prm.model import QwenPrm
 
 BUNDLED_SPEC = formats.FormatSpec(kind="qwen_prm", system_prompt="", step_features=True,
+                                  features=arith.FEATURES,
                                   max_length=1024)
 
 

@@ -50,3 +50,26 @@ def test_features_flag_bad_equation_and_new_operand():
                                     "22.5 - 2 = 20.5"])
     assert [(f.eq_bad, f.eq_ok, f.num_new) for f in feats] == [
         (False, True, False), (False, True, True), (True, False, False), (False, True, False)]
+
+
+def test_a_number_stated_earlier_in_the_same_step_is_known():
+    problem = "Tom buys 12 pens at 3 dollars each and 5 pads at 2 dollars each."
+    (f,) = step_features(problem, ["Pens cost 36 dollars. Pads cost 10 dollars. "
+                                   "In total 36 + 10 = 46 dollars."])
+    assert (f.eq_ok, f.num_new, f.unexplained) == (True, False, False)
+
+
+def test_unexplained_flags_a_bare_result_no_single_operation_gives():
+    problem = "Tom has 40 apples and eats 9 of them."
+    feats = step_features(problem, ["He has 31 apples left.", "So 32 apples remain.",
+                                    "The answer is 31."])
+    assert [f.unexplained for f in feats] == [False, True, False]
+    assert not any(f.eq_bad or f.num_new for f in feats)
+
+
+def test_result_direction_of_the_last_computation():
+    problem = "Tom has 45 apples and gives half of them away."
+    feats = step_features(problem, ["45 / 2 = 22.5", "22.5 + 3 = 25.5", "The answer is 22.5.",
+                                    "45 - 40 = 5. Then 5 * 3 = 15."])
+    assert [(f.result_up, f.result_down) for f in feats] == [
+        (False, True), (True, False), (False, False), (True, False)]

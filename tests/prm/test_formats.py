@@ -135,3 +135,46 @@ def test_combiner_mixes_model_logit_with_arithmetic_flags(tmp_path):
         expected.append(1 / (1 + math.exp(-z)))
     assert [f.num_new for f in step_features(problem, steps)] == [False, False, True, False]
     assert combined == pytest.approx(expected, abs=1e-5)
+
+
+def test_combiner_over_all_feature_markers(tmp_path):
+    """A checkpoint trained with every exact-check feature: one marker per flag before each
+    step tag, one combiner weight per flag, read back from the token ids."""
+    import json
+    import math
+
+    from prm.arith import FEATURES, step_features
+
+    path = build_tiny_qwen_prm(tmp_path / "ours", system_prompt=False)
+    fmt_file = path / "prm_format.json"
+    fmt = json.loads(fmt_file.read_text())
+    fmt["features"] = list(FEATURES)
+    fmt_file.write_text(json.dumps(fmt))
+    problem = "Tom has 40 apples and eats 9 of them."
+    steps = ["40 - 9 = 31", "", "So 32 apples remain.", "31 + 4 = 36", "31 * 2 = 62"]
+    raw = _engine_scores(path, problem, steps)
+    params = [0.5, -2.0, 0.7, -1.1, -1.7, 0.4, -0.6, 0.3]
+    fmt["combiner"] = params
+    fmt_file.write_text(json.dumps(fmt))
+    combined = _engine_scores(path, problem, steps)
+    feats = step_features(problem, steps)
+    assert any(f.unexplained for f in feats) and any(f.result_up for f in feats)
+    assert any(f.result_down for f in feats) and any(f.eq_bad for f in feats)
+    expected = []
+    for p, f in zip(raw, feats, strict=True):
+        z = params[0] * math.log(p / (1 - p)) + params[-1]
+        z += sum(w * v for w, v in zip(params[1:-1], f.flags(), strict=True))
+        expected.append(1 / (1 + math.exp(-z)))
+    assert combined == pytest.approx(expected, abs=1e-5)
+
+
+def test_combiner_length_must_match_features(tmp_path):
+    import json
+
+    path = build_tiny_qwen_prm(tmp_path / "ours", system_prompt=False)
+    fmt_file = path / "prm_format.json"
+    fmt = json.loads(fmt_file.read_text())
+    fmt.update(features=["eq_bad", "eq_ok", "num_new", "unexplained"], combiner=[1, 2, 3, 4, 5])
+    fmt_file.write_text(json.dumps(fmt))
+    with pytest.raises(formats.PrmFormatError, match="combiner needs 6"):
+        formats.FormatSpec.read(path)
