@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from prm import render, stories
+from prm import render, stories_more
 from prm.families import DEV, FAMILIES, HELD_OUT, Family, Op
 
 ERROR_KINDS = ("arithmetic", "wrong_operation", "sign", "wrong_number", "dropped_term")
@@ -287,7 +287,8 @@ def generate_one(fam: Family, rng: random.Random, kind: str, heldout: bool) -> d
 def generate(split: str, n: int, seed: int, story_share: float = 0.6) -> Iterator[dict]:
     """`n` records of `split` ("train" or "heldout"), alternating correct and erroneous; the
     error kinds take turns so each is a fifth of the erroneous half. In training, a share
-    `story_share` are randomly composed stories (`prm/stories.py`) rather than fixed families."""
+    `story_share` are randomly composed stories (`prm/stories.py`, `prm/stories_more.py`) rather
+    than fixed families."""
     rng = random.Random(seed)
     heldout = split == "heldout"
     group = {"heldout": HELD_OUT, "dev": DEV}.get(split)
@@ -302,7 +303,7 @@ def generate(split: str, n: int, seed: int, story_share: float = 0.6) -> Iterato
         kind = "correct" if made % 2 == 0 else kinds[(made // 2) % len(kinds)]
         fam = rng.choice(fams)
         if split == "train" and rng.random() < story_share:
-            fam = stories.random_family(rng)
+            fam = rng.choice(stories_more.GENERATORS)(rng)
         rec = generate_one(fam, rng, kind, heldout)
         if rec is not None:
             made += 1
