@@ -15,15 +15,19 @@ input (`prm/formats.py`): the model stays learned, the exact checks are tools it
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
 # Everyday constants a correct step may use without their appearing in the text.
 _CONSTANTS = frozenset(Fraction(v) for v in (0, 1, 2, 3, 4, 7, 10, 12, 24, 52, 60, 100, 365, 1000))
-_WORD_NUMBERS = {
+_WORD_NUMBERS: dict[str, tuple[float, ...]] = {
     "half": (2,), "halves": (2,), "twice": (2,), "double": (2,), "doubles": (2,),
-    "triple": (3,), "thrice": (3,), "third": (3,), "thirds": (3,), "quarter": (4,),
-    "quarters": (4,), "dozen": (12,), "dozens": (12,), "percent": (100,), "fifth": (5,),
+    "triple": (3,), "thrice": (3,), "third": (3,), "thirds": (3,), "quarter": (4, 25, 0.25),
+    "quarters": (4, 25, 0.25), "dozen": (12,), "dozens": (12,), "percent": (100,), "fifth": (5,),
+    "fifths": (5,), "sixth": (6,), "eighth": (8,), "tenth": (10,), "pair": (2,), "pairs": (2,),
+    "weekday": (5,), "weekdays": (5,), "weekend": (2,), "dime": (10, 0.1), "dimes": (10, 0.1),
+    "nickel": (5, 0.05), "nickels": (5, 0.05), "cents": (100,), "decade": (10,),
     "one": (1,), "two": (2,), "three": (3,), "four": (4,), "five": (5,), "six": (6,),
     "seven": (7,), "eight": (8,), "nine": (9,), "ten": (10,), "eleven": (11,), "twelve": (12,),
     "fifteen": (15,), "twenty": (20,), "thirty": (30,), "fifty": (50,), "hundred": (100,),
@@ -316,16 +320,21 @@ def equations(text: str) -> list[Equation]:
 
 
 def numbers_in(text: str) -> set[Fraction]:
-    """All numbers in `text`, with their percent/fraction variants and spelled-out numbers."""
+    """All numbers in `text` with the forms a step may use them in: as a percent (x/100, and
+    1 +- x/100 for "20% off" / "20% more"), as a fraction (1/x) or x100; spelled-out numbers."""
     vals: set[Fraction] = set()
     for tok in tokenize(text):
         num = _number(tok)
-        if num is not None:
-            vals.update((num, num / 100, num * 100))
-            if num != 0 and num.denominator == 1 and abs(num) <= 20:
-                vals.add(1 / num)
-        elif tok.lower() in _WORD_NUMBERS:
-            vals.update(Fraction(v) for v in _WORD_NUMBERS[tok.lower()])
+        if num is None and tok.lower() in _WORD_NUMBERS:
+            vals.update(Fraction(v).limit_denominator(100) for v in _WORD_NUMBERS[tok.lower()])
+            num = Fraction(_WORD_NUMBERS[tok.lower()][0])
+        if num is None:
+            continue
+        vals.update((num, num / 100, num * 100))
+        if 0 < num <= 100:
+            vals.update((1 - num / 100, 1 + num / 100))
+        if num != 0 and num.denominator == 1 and abs(num) <= 20:
+            vals.update((1 / num, 1 - 1 / num))
     return vals
 
 
@@ -369,8 +378,16 @@ def _raw_numbers(text: str) -> set[Fraction]:
             if i + 1 < len(toks) and toks[i + 1] in ("%", "\\%"):
                 vals.add(num / 100)
         elif tok.lower() in _WORD_NUMBERS:
-            vals.update(Fraction(v) for v in _WORD_NUMBERS[tok.lower()])
+            vals.update(Fraction(v).limit_denominator(100) for v in _WORD_NUMBERS[tok.lower()])
     return vals
+
+
+def _stated_beside(sent: str, eqs: list[Equation]) -> set[Fraction]:
+    """Numbers a sentence writes more often than its equations use them: stated on their own
+    ('There are 5 weekdays, so 5 x 25 = 125'), so they are known to those equations."""
+    written = Counter(v for v in map(_number, tokenize(sent)) if v is not None)
+    used = Counter(v for e in eqs for v in (*e.operands, e.rhs))
+    return {v for v, n in written.items() if n > used[v]}
 
 
 def _one_op_closure(base: set[Fraction]) -> set[Fraction]:
@@ -415,6 +432,8 @@ def _sentence_features(sent: str, ctx: _Context) -> tuple[bool, bool, bool, Equa
     eqs = equations(sent)
     bad = any(not e.holds for e in eqs)
     new = unexplained = False
+    if eqs:
+        ctx.known |= _stated_beside(sent, eqs)
     for e in eqs:
         new = new or any(not ctx.knows(op) for op in e.operands)
         ctx.known.update((e.lhs, e.rhs))
