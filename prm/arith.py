@@ -15,7 +15,6 @@ input (`prm/formats.py`): the model stays learned, the exact checks are tools it
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -382,14 +381,6 @@ def _raw_numbers(text: str) -> set[Fraction]:
     return vals
 
 
-def _stated_beside(sent: str, eqs: list[Equation]) -> set[Fraction]:
-    """Numbers a sentence writes more often than its equations use them: stated on their own
-    ('There are 5 weekdays, so 5 x 25 = 125'), so they are known to those equations."""
-    written = Counter(v for v in map(_number, tokenize(sent)) if v is not None)
-    used = Counter(v for e in eqs for v in (*e.operands, e.rhs))
-    return {v for v, n in written.items() if n > used[v]}
-
-
 def _one_op_closure(base: set[Fraction]) -> set[Fraction]:
     """Every value one of + - x / makes from two numbers of `base` (and `base` itself)."""
     nums = [v for v in base if abs(v) < _MAX_ABS]
@@ -432,8 +423,6 @@ def _sentence_features(sent: str, ctx: _Context) -> tuple[bool, bool, bool, Equa
     eqs = equations(sent)
     bad = any(not e.holds for e in eqs)
     new = unexplained = False
-    if eqs:
-        ctx.known |= _stated_beside(sent, eqs)
     for e in eqs:
         new = new or any(not ctx.knows(op) for op in e.operands)
         ctx.known.update((e.lhs, e.rhs))
