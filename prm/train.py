@@ -133,6 +133,8 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="prm/weights")
     ap.add_argument("--train-n", type=int, default=60000)
+    ap.add_argument("--story-share", type=float, default=0.6,
+                    help="share of training problems from randomly composed shapes (prm/stories*)")
     ap.add_argument("--steps", type=int, default=1800)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -157,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     t0 = time.time()
-    recs = list(data.generate("train", args.train_n, seed=1000 + args.seed))
+    recs = list(data.generate("train", args.train_n, seed=1000 + args.seed,
+                              story_share=args.story_share))
     # the chat-template words are part of every input, so they must be in the vocabulary
     texts = itertools.chain(["system user assistant"] * 10,
                             (t for r in recs for t in [r["problem"], *r["steps"]]))
