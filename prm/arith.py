@@ -104,6 +104,7 @@ class _Parser:
         self.toks = toks
         self.i = 0
         self.operands: list[Fraction] = []
+        self.partials: list[Fraction] = []  # values of sub-computations ('8 x 45' in a sum)
 
     def peek(self) -> str | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -122,6 +123,7 @@ class _Parser:
             rhs = self.term()
             val = val + rhs if op == "+" else val - rhs
             _bound(val)
+            self.partials.append(val)
         return val
 
     def term(self) -> Fraction:
@@ -136,6 +138,7 @@ class _Parser:
             else:
                 val = val * rhs
             _bound(val)
+            self.partials.append(val)
         return val
 
     def factor(self) -> Fraction:
@@ -169,6 +172,7 @@ class _Parser:
             self.take(close)
             return val
         if tok in ("\\frac", "\\dfrac", "\\tfrac"):
+            first = len(self.operands)
             self.take("{")
             num_v = self.expr()
             self.take("}")
@@ -177,6 +181,9 @@ class _Parser:
             self.take("}")
             if den == 0:
                 raise _ParseError("division by zero")
+            if len(self.operands) == first + 2:  # \frac{7}{12} is one number, not 7 and 12
+                del self.operands[first:]
+                self.operands.append(num_v / den)
             return num_v / den
         raise _ParseError(tok)
 
@@ -186,8 +193,9 @@ def _bound(val: Fraction) -> None:
         raise _ParseError("too large")
 
 
-def _parse_exact(toks: list[str]) -> tuple[Fraction, list[Fraction]] | None:
-    """Value and operands if `toks` is exactly one arithmetic expression, else None."""
+def _parse_exact(toks: list[str]) -> tuple[Fraction, list[Fraction], list[Fraction]] | None:
+    """Value, operands and sub-computation values if `toks` is exactly one arithmetic
+    expression, else None."""
     if not toks:
         return None
     parser = _Parser(toks)
@@ -197,7 +205,7 @@ def _parse_exact(toks: list[str]) -> tuple[Fraction, list[Fraction]] | None:
         return None
     if parser.i != len(toks):
         return None
-    return val, parser.operands
+    return val, parser.operands, parser.partials
 
 
 _LEFT_BAD = frozenset("+ - * / ^ of".split())  # '(3 + 4 = 7)' is fine, '2(3 + 4)' is not
@@ -293,6 +301,7 @@ class Equation:
     rhs: Fraction
     holds: bool
     operands: tuple[Fraction, ...]
+    partials: tuple[Fraction, ...] = ()  # sub-computation values, known once written
 
 
 def equations(text: str) -> list[Equation]:
@@ -307,14 +316,14 @@ def equations(text: str) -> list[Equation]:
         right = _right_side(toks, eq, hi)
         if left is None or right is None:
             continue
-        (_l_start, (l_val, l_ops)), (r_end, (r_val, r_ops)) = left, right
+        (_l_start, (l_val, l_ops, l_parts)), (r_end, (r_val, r_ops, r_parts)) = left, right
         if toks[eq] == "=?" and (len(l_ops) < 2 or len(r_ops) != 1):
             continue  # 'is' only counts as '=' right after a computation
         operands = tuple(l_ops if len(l_ops) > 1 else ())  # the right side is the result
         holds = _equal(l_val, r_val, toks[eq + 1 : r_end])
         if not holds and len(r_ops) > 1 and r_ops[0] == l_val:
             holds = True  # running total written as a chain: '3 + 4 = 7 + 1 = 8'
-        found.append(Equation(l_val, r_val, holds, operands))
+        found.append(Equation(l_val, r_val, holds, operands, tuple(l_parts + r_parts)))
     return found
 
 
@@ -425,7 +434,7 @@ def _sentence_features(sent: str, ctx: _Context) -> tuple[bool, bool, bool, Equa
     new = unexplained = False
     for e in eqs:
         new = new or any(not ctx.knows(op) for op in e.operands)
-        ctx.known.update((e.lhs, e.rhs))
+        ctx.known.update((e.lhs, e.rhs, *e.partials))
     if not eqs:  # a result stated without its computation: can one operation explain it?
         stated = [v for v in _raw_numbers(sent) if not ctx.knows(v)]
         if stated:

@@ -73,3 +73,13 @@ def test_result_direction_of_the_last_computation():
                                     "45 - 40 = 5. Then 5 * 3 = 15."])
     assert [(f.result_up, f.result_down) for f in feats] == [
         (False, True), (True, False), (False, False), (True, False)]
+
+
+def test_sub_computations_and_fractions_are_known_operands():
+    problem = "A jar has 8 bags of 45 beads and 5 bags of 75 beads. Ann uses 1/3 and 1/4 of them."
+    feats = step_features(problem, [
+        "$45 \\times 8 + 75 \\times 5 = 360 + 375 = 735$ beads.",
+        "The fraction used is $\\frac{1}{3} + \\frac{1}{4} = \\frac{7}{12}$.",
+    ])
+    assert [(f.eq_ok, f.num_new) for f in feats] == [(True, False), (True, False)]
+    assert (feats[1].result_up, feats[1].result_down) == (True, False)  # 7/12 > 1/3, 1/4
