@@ -48,10 +48,10 @@ def test_bundled_model_prefers_correct_solutions():
     assert sum(wins) / len(wins) > 0.5, wins  # measured 9 of 13
     worst_correct = sum(correct.values()) / len(correct)
     worst_wrong = [min(s) for rec, s in zip(records, scores, strict=True) if rec["label"] >= 0]
-    assert worst_correct - sum(worst_wrong) / len(worst_wrong) > 0.15  # measured 0.79 vs 0.42
+    assert worst_correct - sum(worst_wrong) / len(worst_wrong) > 0.15  # measured 0.78 vs 0.41
     m = evaluate([r["label"] for r in records], scores)
-    assert m.auroc > 0.7, m  # measured 0.890
-    assert m.correct_acc > 60, m  # measured 100: correct solutions are mostly left clean
+    assert m.auroc > 0.7, m  # measured 0.883
+    assert m.correct_acc > 60, m  # measured 90.9: correct solutions are mostly left clean
 
 
 def test_bundled_model_on_hand_written_gsm_style_solutions():
@@ -64,9 +64,9 @@ def test_bundled_model_on_hand_written_gsm_style_solutions():
     assert all(r.status == StepStatus.OK for r in results)
     scores = [list(r.scores) for r in results]
     m = evaluate([r["label"] for r in records], scores)
-    assert m.correct_acc > 65, m  # measured 78.6
-    assert m.error_acc > 28, m  # measured 38.6: above the 20 an equality re-check can reach
-    assert m.auroc > 0.65, m  # measured 0.721
+    assert m.correct_acc > 65, m  # measured 77.1
+    assert m.error_acc > 28, m  # measured 40.0: above the 20 an equality re-check can reach
+    assert m.auroc > 0.65, m  # measured 0.724
     caught = [r["kind"] for r, s in zip(records, scores, strict=True)
               if r["label"] >= 0 and predicted_error(s) == r["label"]]
-    assert sum(k != "arithmetic" for k in caught) >= 8, caught  # measured 14 of 56
+    assert sum(k != "arithmetic" for k in caught) >= 8, caught  # measured 15 of 56
