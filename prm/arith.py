@@ -360,6 +360,9 @@ def marker(feature: str) -> str:
 
 MARKERS = tuple(marker(f) for f in FEATURES)
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
+# The one-operation closure is quadratic in the numbers written so far: past this many (no real
+# solution gets near it; a hostile one can), `unexplained` is not computed.
+_MAX_CLOSURE_BASE = 80
 
 
 @dataclass(frozen=True)
@@ -437,7 +440,7 @@ def _sentence_features(sent: str, ctx: _Context) -> tuple[bool, bool, bool, Equa
         ctx.known.update((e.lhs, e.rhs, *e.partials))
     if not eqs:  # a result stated without its computation: can one operation explain it?
         stated = [v for v in _raw_numbers(sent) if not ctx.knows(v)]
-        if stated:
+        if stated and len(ctx.written) <= _MAX_CLOSURE_BASE:
             closure = _one_op_closure(ctx.written)
             unexplained = any(v not in closure and -v not in closure for v in stated)
     ctx.learn(sent)

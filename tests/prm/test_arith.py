@@ -83,3 +83,12 @@ def test_sub_computations_and_fractions_are_known_operands():
     ])
     assert [(f.eq_ok, f.num_new) for f in feats] == [(True, False), (True, False)]
     assert (feats[1].result_up, feats[1].result_down) == (True, False)  # 7/12 > 1/3, 1/4
+
+
+def test_many_numbers_do_not_blow_up_the_closure():
+    """A hostile step with thousands of distinct numbers: the quadratic closure is skipped."""
+    problem = "Tom has 40 apples."
+    flood = " ".join(str(n) for n in range(1, 5000))
+    first, second = step_features(problem, [f"He sees {flood} apples.", "So 123457 remain."])
+    assert first.unexplained  # few numbers known yet: checked, and nothing explains them
+    assert not second.unexplained  # 5,000 written numbers: the closure is not attempted
