@@ -31,6 +31,8 @@ _WORD_NUMBERS: dict[str, tuple[float, ...]] = {
     "seven": (7,), "eight": (8,), "nine": (9,), "ten": (10,), "eleven": (11,), "twelve": (12,),
     "fifteen": (15,), "twenty": (20,), "thirty": (30,), "fifty": (50,), "hundred": (100,),
 }
+# the same, exact (0.1 is 1/10), converted once rather than per token
+_WORD_VALUES = {w: tuple(Fraction(str(v)) for v in vals) for w, vals in _WORD_NUMBERS.items()}
 _MAX_ABS = Fraction(10) ** 30  # values beyond this are not checked (no giant powers)
 
 _TOKEN_RE = re.compile(
@@ -333,9 +335,10 @@ def numbers_in(text: str) -> set[Fraction]:
     vals: set[Fraction] = set()
     for tok in tokenize(text):
         num = _number(tok)
-        if num is None and tok.lower() in _WORD_NUMBERS:
-            vals.update(Fraction(v).limit_denominator(100) for v in _WORD_NUMBERS[tok.lower()])
-            num = Fraction(_WORD_NUMBERS[tok.lower()][0])
+        words = _WORD_VALUES.get(tok.lower(), ()) if num is None else ()
+        if words:
+            vals.update(words)
+            num = words[0]
         if num is None:
             continue
         vals.update((num, num / 100, num * 100))
@@ -388,8 +391,8 @@ def _raw_numbers(text: str) -> set[Fraction]:
             vals.add(num)
             if i + 1 < len(toks) and toks[i + 1] in ("%", "\\%"):
                 vals.add(num / 100)
-        elif tok.lower() in _WORD_NUMBERS:
-            vals.update(Fraction(v).limit_denominator(100) for v in _WORD_NUMBERS[tok.lower()])
+        else:
+            vals.update(_WORD_VALUES.get(tok.lower(), ()))
     return vals
 
 
