@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=2 .venv/bin/python bench/prm_engine.py [--prm PATH] [--device cpu]
         [--n 256] [--threads 2] [--max-batch-size 64] [--max-batch-tokens 2048]
-        [--max-pad-tokens 256]
+        [--max-pad-tokens 256] [--encode-processes 0,2]
 
 Requests are synthetic solutions (`prm.data`, held-out split). The naive loop encodes and runs one
 forward per request on the caller's thread. The engine is driven by 1, 8 and 64 concurrent
@@ -32,25 +32,34 @@ from prm.engine import BUNDLED_WEIGHTS, PrmConfig, PrmEngine, StepStatus, resolv
 def naive(path: str, device: str, items: list[tuple[str, list[str]]]) -> tuple[float, int, int]:
     dev = resolve_device(device)
     loaded = formats.load(path, dev, torch.bfloat16 if dev.type == "cuda" else torch.float32)
-    t0 = time.perf_counter()
-    steps = tokens = 0
-    for problem, st in items:
+
+    def one(problem: str, st: list[str]) -> tuple[int, int]:
         enc = formats.encode(loaded.spec, loaded.tokenizer, problem, st)
         ids = torch.tensor([enc.ids], device=dev)
         with torch.inference_mode():
             probs = loaded.step_probs(ids, torch.ones_like(ids))[0, enc.tag_positions].cpu()
-        steps += len(probs)
-        tokens += len(enc.ids)
+        return len(probs), len(enc.ids)
+
+    for problem, st in items[:2]:
+        one(problem, st)
+    t0 = time.perf_counter()
+    steps = tokens = 0
+    for problem, st in items:
+        s, k = one(problem, st)
+        steps += s
+        tokens += k
     return time.perf_counter() - t0, steps, tokens
 
 
 async def engine_run(path: str, device: str, items: list[tuple[str, list[str]]],
                      concurrency: int, max_batch_size: int, max_batch_tokens: int,
-                     max_pad_tokens: int, dispatch_when_idle: bool) -> tuple[float, int, int]:
+                     max_pad_tokens: int, dispatch_when_idle: bool,
+                     encode_processes: int) -> tuple[float, int, int]:
     engine = PrmEngine(PrmConfig(model_path=path, device=device, max_batch_size=max_batch_size,
                                  max_batch_tokens=max_batch_tokens,
                                  max_pad_tokens=max_pad_tokens,
-                                 dispatch_when_idle=dispatch_when_idle))
+                                 dispatch_when_idle=dispatch_when_idle,
+                                 encode_processes=encode_processes))
     await engine.start()
     queue = list(range(len(items)))
     counts = [0, 0]
@@ -144,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-pad-tokens", type=int, default=defaults.max_pad_tokens)
     ap.add_argument("--always-wait", action="store_true",
                     help="wait max_wait_ms for company even when the inference thread is idle")
+    ap.add_argument("--encode-processes", default="0",
+                    help="comma-separated PrmConfig.encode_processes values to run the engine with")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     recs = list(data.generate("heldout", args.n, seed=123))
@@ -152,11 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     t, s, k = naive(args.prm, args.device, items)
     base = s / t
     rows.append(("naive loop (1 per forward)", t, s / t, k / t))
-    for c in (1, 8, 64):
-        t, s, k = asyncio.run(engine_run(args.prm, args.device, items, c, args.max_batch_size,
-                                         args.max_batch_tokens, args.max_pad_tokens,
-                                         not args.always_wait))
-        rows.append((f"engine, {c} concurrent", t, s / t, k / t))
+    for procs in (int(v) for v in args.encode_processes.split(",")):
+        where = f", encode on {procs} processes" if procs else ""
+        for c in (1, 8, 64):
+            t, s, k = asyncio.run(engine_run(args.prm, args.device, items, c,
+                                             args.max_batch_size, args.max_batch_tokens,
+                                             args.max_pad_tokens, not args.always_wait, procs))
+            rows.append((f"engine, {c} concurrent{where}", t, s / t, k / t))
     dev = resolve_device(args.device)
     print(f"PRM engine bench: {args.n} requests, model {args.prm}, device {dev}, "
           f"torch threads {args.threads}, max_batch_size {args.max_batch_size}, "

@@ -1,7 +1,8 @@
 """Batched PRM inference behind an asyncio front.
 
-Requests are encoded on a helper thread, admitted to a bounded queue (all or nothing: overload
-raises `PrmQueueFull`, which the service maps to RESOURCE_EXHAUSTED), gathered into micro-batches
+Requests are encoded on a helper thread (or split across `encode_processes` worker processes),
+admitted to a bounded queue (all or nothing: overload raises `PrmQueueFull`, which the service
+maps to RESOURCE_EXHAUSTED), gathered into micro-batches
 (at most `max_batch_size` items, padded tokens under `max_batch_tokens`; while a forward is
 running a batch waits at most `max_wait_ms` for company, and it goes at once when the inference
 thread is idle), sorted by length to cut padding, and run on ONE inference thread under
@@ -14,12 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
+import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from transformers import PreTrainedTokenizerFast
 
 from prm import formats
 
@@ -45,6 +50,11 @@ class PrmConfig:
     max_pad_tokens: int = 256
     max_queue_items: int = 4096
     step_separator: str = "\n\n"
+    # Encoding (tokenizer + the bundled model's Python arithmetic checks, ~2 ms per solution)
+    # holds the GIL that the batcher and the inference thread also need. N > 0 runs it on N
+    # worker processes (a request's items are split across them); 0 = one helper thread here.
+    # Worth it where cores are spare, e.g. a GPU host, where the forward no longer dominates.
+    encode_processes: int = 0
 
 
 class StepStatus(enum.Enum):
@@ -80,6 +90,47 @@ class _Item:
     future: asyncio.Future
 
 
+Encodable = tuple[str, Sequence[str]]
+
+
+def encode_items(loaded_spec: formats.FormatSpec, tokenizer, max_len: int,
+                 items: Sequence[Encodable]) -> list[formats.Encoded | StepScores]:
+    """Token ids and tag positions per item, or the item's final StepScores when it cannot run
+    (no steps, too long, tokenizer failure)."""
+    out: list[formats.Encoded | StepScores] = []
+    for problem, steps in items:
+        steps = list(steps)
+        if not steps:
+            out.append(StepScores((), StepStatus.NO_STEPS, "no steps to score"))
+            continue
+        try:
+            enc = formats.encode(loaded_spec, tokenizer, problem, steps)
+        except Exception as exc:  # a tokenizer failure is this item's problem only
+            out.append(StepScores((), StepStatus.ERROR, f"encode failed: {exc}"))
+            continue
+        if len(enc.ids) > max_len:
+            out.append(StepScores((), StepStatus.TOO_LONG,
+                                  f"{len(enc.ids)} tokens > max {max_len}"))
+        elif len(enc.tag_positions) != len(steps):
+            out.append(StepScores((), StepStatus.ERROR, "step tags lost in tokenization"))
+        else:
+            out.append(enc)
+    return out
+
+
+@functools.cache
+def _worker_codec(model_path: str) -> tuple[formats.FormatSpec, PreTrainedTokenizerFast]:
+    """In an encode worker process: the format spec and tokenizer, loaded once per process."""
+    directory = Path(model_path)
+    return formats.FormatSpec.read(directory), PreTrainedTokenizerFast.from_pretrained(model_path)
+
+
+def _encode_in_worker(model_path: str, max_len: int,
+                      items: list[Encodable]) -> list[formats.Encoded | StepScores]:
+    spec, tokenizer = _worker_codec(model_path)
+    return encode_items(spec, tokenizer, max_len, items)
+
+
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -95,7 +146,7 @@ class PrmEngine:
         self._device = resolve_device(config.device)
         self._dtype = torch.bfloat16 if self._device.type == "cuda" else torch.float32
         self._infer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prm-infer")
-        self._encode = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prm-encode")
+        self._encode: Executor = self._encode_executor()
         self._loaded: formats.LoadedPrm | None = None
         self._queue: asyncio.Queue[_Item] | None = None
         self._task: asyncio.Task | None = None
@@ -104,6 +155,13 @@ class PrmEngine:
         self._running_batches = 0  # micro-batches handed to the inference thread, not resolved
         self._ready = False
         self._max_len = 0
+
+    def _encode_executor(self) -> Executor:
+        if self._config.encode_processes <= 0:
+            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="prm-encode")
+        # forkserver: the parent runs threads (inference, encode, gRPC), which fork must not copy
+        return ProcessPoolExecutor(self._config.encode_processes,
+                                   mp_context=multiprocessing.get_context("forkserver"))
 
     @property
     def ready(self) -> bool:
@@ -125,6 +183,9 @@ class PrmEngine:
         cfg_max = getattr(getattr(self._loaded.model, "config", None),
                           "max_position_embeddings", None) or self._loaded.spec.max_length
         self._max_len = min(self._loaded.spec.max_length, int(cfg_max))
+        if self._config.encode_processes > 0:  # load the tokenizer in every worker now
+            await self._encode_chunks(loop, [("What is 1 + 1?", ["1 + 1 = 2."])]
+                                      * self._config.encode_processes)
         self._queue = asyncio.Queue()
         self._inflight = asyncio.Semaphore(2)  # one batch running, the next one formed
         self._task = asyncio.create_task(self._batch_loop(), name="prm-batcher")
@@ -151,7 +212,7 @@ class PrmEngine:
         self._pending += len(items)  # reserve now: admission is all or nothing
         loop = asyncio.get_running_loop()
         try:
-            encoded = await loop.run_in_executor(self._encode, self._encode_all, list(items))
+            encoded = await self._encode_chunks(loop, list(items))
         except BaseException:
             self._pending -= len(items)
             raise
@@ -171,27 +232,30 @@ class PrmEngine:
                 results[i] = res
         return [r for r in results if r is not None]
 
-    def _encode_all(self, items: list[tuple[str, Sequence[str]]]):
+    async def _encode_chunks(self, loop: asyncio.AbstractEventLoop,
+                             items: list[Encodable]) -> list[formats.Encoded | StepScores]:
+        """Encode on the helper thread, or split across the worker processes."""
         assert self._loaded is not None
-        out: list[formats.Encoded | StepScores] = []
-        for problem, steps in items:
-            steps = [s for s in steps]
-            if not steps:
-                out.append(StepScores((), StepStatus.NO_STEPS, "no steps to score"))
-                continue
-            try:
-                enc = formats.encode(self._loaded.spec, self._loaded.tokenizer, problem, steps)
-            except Exception as exc:  # a tokenizer failure is this item's problem only
-                out.append(StepScores((), StepStatus.ERROR, f"encode failed: {exc}"))
-                continue
-            if len(enc.ids) > self._max_len:
-                out.append(StepScores((), StepStatus.TOO_LONG,
-                                      f"{len(enc.ids)} tokens > max {self._max_len}"))
-            elif len(enc.tag_positions) != len(steps):
-                out.append(StepScores((), StepStatus.ERROR, "step tags lost in tokenization"))
-            else:
-                out.append(enc)
-        return out
+        if not items:
+            return []
+        if self._config.encode_processes <= 0:
+            return await loop.run_in_executor(self._encode, encode_items, self._loaded.spec,
+                                              self._loaded.tokenizer, self._max_len, items)
+        n = min(self._config.encode_processes, len(items))
+        size = -(-len(items) // n)
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        path = self._config.model_path or str(BUNDLED_WEIGHTS)
+        pool = self._encode
+        try:
+            parts = await asyncio.gather(*(
+                loop.run_in_executor(pool, _encode_in_worker, path, self._max_len, c)
+                for c in chunks))
+        except BrokenProcessPool:  # a worker died (e.g. killed): these items fail, and the
+            if self._encode is pool:  # first caller to see it gives later ones fresh workers
+                pool.shutdown(wait=False)
+                self._encode = self._encode_executor()
+            return [StepScores((), StepStatus.ERROR, "encode worker died")] * len(items)
+        return [enc for part in parts for enc in part]
 
     async def _batch_loop(self) -> None:
         assert self._queue is not None and self._inflight is not None

@@ -44,6 +44,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     prm.add_argument("--prm", metavar="PATH", help="PRM checkpoint directory (default: bundled)")
     prm.add_argument("--no-prm", action="store_true", help="serve without a PRM")
     p.add_argument("--prm-device", default="auto", help="auto | cpu | cuda | cuda:N")
+    p.add_argument("--prm-encode-processes", type=int, default=0, metavar="N",
+                   help="encode PRM inputs on N worker processes (0: a thread in the server; "
+                   "use spare cores on a GPU host)")
     p.add_argument("--workers", type=int, default=_P.workers, help="verifier worker processes")
     p.add_argument("--item-timeout", type=float, default=_P.item_timeout_s,
                    help="wall-clock seconds per verifier item")
@@ -102,7 +105,10 @@ def _prm_config(args: argparse.Namespace) -> Any:
             return None
     from prm.engine import PrmConfig  # imports torch: only when a PRM will be served
 
-    return PrmConfig(model_path=args.prm, device=args.prm_device)
+    if args.prm_encode_processes < 0:
+        raise SystemExit("--prm-encode-processes must be >= 0")
+    return PrmConfig(model_path=args.prm, device=args.prm_device,
+                     encode_processes=args.prm_encode_processes)
 
 
 def build_config(args: argparse.Namespace) -> ServerConfig:

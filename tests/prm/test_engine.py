@@ -157,3 +157,35 @@ def test_lone_request_on_an_idle_engine_does_not_wait_for_company(tiny_path):
     assert _run(go(True, timeout=10)).status == StepStatus.OK
     with pytest.raises(TimeoutError):
         _run(go(False, timeout=2))
+
+
+def test_encode_processes_give_the_same_results_and_survive_a_dead_worker(tiny_path):
+    mixed = [*_items(7, seed=3), ("p", ["word " * 400]), ("p", []), *_items(4, seed=4)]
+
+    async def go():
+        here = PrmEngine(PrmConfig(model_path=str(tiny_path), device="cpu"))
+        pooled = PrmEngine(PrmConfig(model_path=str(tiny_path), device="cpu",
+                                     encode_processes=2))
+        await here.start()
+        await pooled.start()
+        try:
+            want = await here.score_many(mixed)
+            got = await pooled.score_many(mixed)
+            for proc in pooled._encode._processes.values():  # a worker killed under load
+                proc.kill()
+            await asyncio.sleep(0.5)
+            lost = await pooled.score_many(mixed[:3])
+            again = await pooled.score_many(mixed)
+            return want, got, lost, again
+        finally:
+            await here.close()
+            await pooled.close()
+
+    want, got, lost, again = _run(go())
+    assert [r.status for r in want][7:9] == [StepStatus.TOO_LONG, StepStatus.NO_STEPS]
+    for results in (got, again):
+        assert [r.status for r in results] == [r.status for r in want]
+        for a, b in zip(want, results, strict=True):
+            assert b.scores == pytest.approx(a.scores, abs=1e-6)
+    assert [r.status for r in lost] == [StepStatus.ERROR] * 3
+    assert "worker died" in lost[0].reason

@@ -54,3 +54,13 @@ def test_tls_flags(tmp_path) -> None:
         "c.pem", "k.pem", "ca.pem")
     with pytest.raises(SystemExit):
         config_for("--tls-cert", "c.pem")  # a key is required too
+
+
+def test_prm_flags_reach_the_prm_config() -> None:
+    args = build_parser().parse_args(["serve", "--prm-device", "cpu",
+                                      "--prm-encode-processes", "3"])
+    prm = build_config(args).prm
+    assert prm is not None  # the bundled weights are in the tree
+    assert (prm.device, prm.encode_processes, prm.model_path) == ("cpu", 3, None)
+    with pytest.raises(SystemExit):
+        build_config(build_parser().parse_args(["serve", "--prm-encode-processes", "-1"]))
