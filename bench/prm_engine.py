@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=2 .venv/bin/python bench/prm_engine.py [--prm PATH] [--device cpu]
         [--n 256] [--threads 2] [--max-batch-size 64] [--max-batch-tokens 2048]
-        [--max-pad-tokens 256] [--encode-processes 0,2]
+        [--max-pad-tokens 256] [--encode-processes 0,2] [--rounds 3]
 
 Requests are synthetic solutions (`prm.data`, held-out split). The naive loop encodes and runs one
 forward per request on the caller's thread. The engine is driven by 1, 8 and 64 concurrent
@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -80,6 +82,13 @@ async def engine_run(path: str, device: str, items: list[tuple[str, list[str]]],
     elapsed = time.perf_counter() - t0
     await engine.close()
     return elapsed, counts[0], counts[1]
+
+
+def _engine_sync(args, items: list[tuple[str, list[str]]], concurrency: int,
+                 encode_processes: int) -> tuple[float, int, int]:
+    return asyncio.run(engine_run(args.prm, args.device, items, concurrency,
+                                  args.max_batch_size, args.max_batch_tokens,
+                                  args.max_pad_tokens, not args.always_wait, encode_processes))
 
 
 def _best_of(fn, reps: int = 3) -> float:
@@ -153,28 +162,36 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-pad-tokens", type=int, default=defaults.max_pad_tokens)
     ap.add_argument("--always-wait", action="store_true",
                     help="wait max_wait_ms for company even when the inference thread is idle")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="run every mode this many times, interleaved; report each one's best")
     ap.add_argument("--encode-processes", default="0",
                     help="comma-separated PrmConfig.encode_processes values to run the engine with")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     recs = list(data.generate("heldout", args.n, seed=123))
     items = [(r["problem"], r["steps"]) for r in recs]
-    rows = []
-    t, s, k = naive(args.prm, args.device, items)
-    base = s / t
-    rows.append(("naive loop (1 per forward)", t, s / t, k / t))
+    modes: list[tuple[str, Callable[[], tuple[float, int, int]]]] = [
+        ("naive loop (1 per forward)", lambda: naive(args.prm, args.device, items))]
     for procs in (int(v) for v in args.encode_processes.split(",")):
         where = f", encode on {procs} processes" if procs else ""
         for c in (1, 8, 64):
-            t, s, k = asyncio.run(engine_run(args.prm, args.device, items, c,
-                                             args.max_batch_size, args.max_batch_tokens,
-                                             args.max_pad_tokens, not args.always_wait, procs))
-            rows.append((f"engine, {c} concurrent{where}", t, s / t, k / t))
+            modes.append((f"engine, {c} concurrent{where}",
+                          functools.partial(_engine_sync, args, items, c, procs)))
+    # the machine is shared: every mode runs once per round, rounds interleave the modes, and
+    # each mode keeps its fastest round (the one least disturbed by other tenants)
+    best: dict[str, tuple[float, int, int]] = {}
+    for _ in range(args.rounds):
+        for name, run_mode in modes:
+            res = run_mode()
+            if name not in best or res[0] < best[name][0]:
+                best[name] = res
+    rows = [(name, t, s / t, k / t) for name, (t, s, k) in best.items()]
+    base = rows[0][2]
     dev = resolve_device(args.device)
     print(f"PRM engine bench: {args.n} requests, model {args.prm}, device {dev}, "
           f"torch threads {args.threads}, max_batch_size {args.max_batch_size}, "
           f"max_batch_tokens {args.max_batch_tokens}, max_pad_tokens {args.max_pad_tokens}, "
-          f"dispatch_when_idle {not args.always_wait}")
+          f"dispatch_when_idle {not args.always_wait}, best of {args.rounds} interleaved rounds")
     print("| mode | seconds | step scores/s | tokens/s | vs naive |\n|---|---:|---:|---:|---:|")
     for name, t, sps, tps in rows:
         print(f"| {name} | {t:.2f} | {sps:.0f} | {tps:.0f} | {sps / base:.2f}x |")
