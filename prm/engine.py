@@ -93,7 +93,7 @@ class _Item:
 Encodable = tuple[str, Sequence[str]]
 
 
-def encode_items(loaded_spec: formats.FormatSpec, tokenizer, max_len: int,
+def encode_items(spec: formats.FormatSpec, tokenizer, max_len: int,
                  items: Sequence[Encodable]) -> list[formats.Encoded | StepScores]:
     """Token ids and tag positions per item, or the item's final StepScores when it cannot run
     (no steps, too long, tokenizer failure)."""
@@ -104,7 +104,7 @@ def encode_items(loaded_spec: formats.FormatSpec, tokenizer, max_len: int,
             out.append(StepScores((), StepStatus.NO_STEPS, "no steps to score"))
             continue
         try:
-            enc = formats.encode(loaded_spec, tokenizer, problem, steps)
+            enc = formats.encode(spec, tokenizer, problem, steps)
         except Exception as exc:  # a tokenizer failure is this item's problem only
             out.append(StepScores((), StepStatus.ERROR, f"encode failed: {exc}"))
             continue
@@ -121,8 +121,8 @@ def encode_items(loaded_spec: formats.FormatSpec, tokenizer, max_len: int,
 @functools.cache
 def _worker_codec(model_path: str) -> tuple[formats.FormatSpec, PreTrainedTokenizerFast]:
     """In an encode worker process: the format spec and tokenizer, loaded once per process."""
-    directory = Path(model_path)
-    return formats.FormatSpec.read(directory), PreTrainedTokenizerFast.from_pretrained(model_path)
+    return (formats.FormatSpec.read(Path(model_path)),
+            PreTrainedTokenizerFast.from_pretrained(model_path))
 
 
 def _encode_in_worker(model_path: str, max_len: int,
