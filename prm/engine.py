@@ -143,6 +143,7 @@ def resolve_device(name: str) -> torch.device:
 class PrmEngine:
     def __init__(self, config: PrmConfig) -> None:
         self._config = config
+        self._model_path = config.model_path or str(BUNDLED_WEIGHTS)
         self._device = resolve_device(config.device)
         self._dtype = torch.bfloat16 if self._device.type == "cuda" else torch.float32
         self._infer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prm-infer")
@@ -178,8 +179,8 @@ class PrmEngine:
     async def start(self) -> None:
         """Load the model and run one warm-up forward, both on the inference thread."""
         loop = asyncio.get_running_loop()
-        path = self._config.model_path or str(BUNDLED_WEIGHTS)
-        self._loaded = await loop.run_in_executor(self._infer, self._load_and_warm, path)
+        self._loaded = await loop.run_in_executor(self._infer, self._load_and_warm,
+                                                  self._model_path)
         cfg_max = getattr(getattr(self._loaded.model, "config", None),
                           "max_position_embeddings", None) or self._loaded.spec.max_length
         self._max_len = min(self._loaded.spec.max_length, int(cfg_max))
@@ -244,11 +245,10 @@ class PrmEngine:
         n = min(self._config.encode_processes, len(items))
         size = -(-len(items) // n)
         chunks = [items[i:i + size] for i in range(0, len(items), size)]
-        path = self._config.model_path or str(BUNDLED_WEIGHTS)
         pool = self._encode
         try:
             parts = await asyncio.gather(*(
-                loop.run_in_executor(pool, _encode_in_worker, path, self._max_len, c)
+                loop.run_in_executor(pool, _encode_in_worker, self._model_path, self._max_len, c)
                 for c in chunks))
         except BrokenProcessPool:  # a worker died (e.g. killed): these items fail, and the
             if self._encode is pool:  # first caller to see it gives later ones fresh workers
