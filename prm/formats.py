@@ -3,7 +3,8 @@
 - `qwen_prm`: Qwen2.5-Math-PRM layout (Qwen2 backbone + `score` head, chat template, steps joined
   by `<extra_0>`, P(correct) = softmax(logits)[..., 1] at each `<extra_0>`). Our bundled model is
   this layout too, with `system_prompt` empty and `step_features` on (exact-arithmetic marker
-  tokens before each step tag, see `prm/arith.py`).
+  tokens before each step tag, see `prm/arith.py`), and it is an ensemble: `members` lists one
+  complete safetensors state dict per member (`prm/ensemble.py` packs them).
 - `math_shepherd`: a causal LM; `question + " " + "Step 1: ... ки\\nStep 2: ... ки"`; at each
   `ки`, softmax over the logits of the `+` and `-` tokens, index of `+`.
 
@@ -24,10 +25,9 @@ from safetensors.torch import load_file
 from transformers import AutoConfig, AutoModelForCausalLM, PreTrainedTokenizerFast, Qwen2Config
 
 from prm import arith
-from prm.model import QwenPrm
+from prm.model import PrmEnsemble, QwenPrm
 
 QWEN_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
-
 
 
 class PrmFormatError(Exception):
@@ -47,6 +47,11 @@ class FormatSpec:
     # Optional learned combiner (prm/calibrate.py) of the model's step logit with the exact
     # arithmetic flags: P = sigmoid(w0 * logit + sum_k w_k * flag_k + b), one w_k per feature.
     combiner: tuple[float, ...] | None = None
+    # qwen_prm only: an ensemble of same-architecture, same-tokenizer members, one safetensors
+    # file each (names relative to the directory). The step logit is the members' mean, i.e.
+    # P = sigmoid(mean member log-odds), before the combiner. Empty = one model from all
+    # *.safetensors in the directory (hub shards merged).
+    members: tuple[str, ...] = ()
 
     @staticmethod
     def read(directory: Path) -> FormatSpec:
@@ -57,6 +62,7 @@ class FormatSpec:
             if spec.get("combiner") is not None:
                 spec["combiner"] = tuple(float(x) for x in spec["combiner"])
             spec["features"] = tuple(spec.get("features", arith.LEGACY_FEATURES))
+            spec["members"] = tuple(str(m) for m in spec.get("members", ()))
             unknown = set(spec["features"]) - set(arith.FEATURES)
             if unknown:
                 raise PrmFormatError(f"{directory}: unknown features {sorted(unknown)}")
@@ -179,7 +185,7 @@ def load(path: str | Path, device: torch.device, dtype: torch.dtype) -> LoadedPr
     if pad_id is None:
         pad_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
     if spec.kind == "qwen_prm":
-        model = _load_qwen_prm(directory)
+        model = _load_qwen_prm(directory, spec.members)
         extra: dict = {}
         if spec.combiner:
             extra["markers"] = [_last_id(tokenizer, arith.marker(f)) for f in spec.features]
@@ -193,20 +199,34 @@ def load(path: str | Path, device: torch.device, dtype: torch.dtype) -> LoadedPr
     return LoadedPrm(spec, tokenizer, model, pad_id, extra)
 
 
-def _load_qwen_prm(directory: Path) -> QwenPrm:
+def _load_qwen_prm(directory: Path, members: tuple[str, ...] = ()) -> torch.nn.Module:
     config = AutoConfig.from_pretrained(str(directory))
     if not isinstance(config, Qwen2Config):
         raise PrmFormatError(f"{directory}: qwen_prm needs a Qwen2 config, got {type(config)}")
-    model = QwenPrm(config)
-    state: dict[str, torch.Tensor] = {}
+    if members:
+        missing = [m for m in members if not (directory / m).is_file()]
+        if missing:
+            raise PrmFormatError(f"{directory}: ensemble member files missing: {missing}")
+        return PrmEnsemble([_qwen_prm_from(config, [directory / m], directory / m)
+                            for m in members])
     files = sorted(directory.glob("*.safetensors"))
     if not files:
         raise PrmFormatError(f"{directory}: no *.safetensors")
+    return _qwen_prm_from(config, files, directory)
+
+
+def _qwen_prm_from(config: Qwen2Config, files: list[Path], where: Path) -> QwenPrm:
+    """One QwenPrm from the union of the tensors in `files` (hub shards, or one member)."""
+    model = QwenPrm(config)
+    state: dict[str, torch.Tensor] = {}
     for f in files:
         state.update(load_file(str(f)))
     state = {k: v for k, v in state.items() if k.startswith(("model.", "score."))}
-    missing, unexpected = model.load_state_dict(state, strict=False)
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError as exc:  # a shape mismatch, e.g. a member of another architecture
+        raise PrmFormatError(f"{where}: {exc}") from exc
     missing = [k for k in missing if "rotary_emb" not in k]
     if missing or unexpected:
-        raise PrmFormatError(f"{directory}: missing {missing[:5]}, unexpected {unexpected[:5]}")
+        raise PrmFormatError(f"{where}: missing {missing[:5]}, unexpected {unexpected[:5]}")
     return model

@@ -33,3 +33,17 @@ class QwenPrm(nn.Module):
         """(B, T, H) -> (B, T, V) next-token logits through the tied input embedding (training's
         auxiliary loss only; nothing extra is saved)."""
         return hidden @ self.model.embed_tokens.weight.T
+
+
+class PrmEnsemble(nn.Module):
+    """Members of one architecture and tokenizer, scored as one model: the mean of their
+    two-class logits, so P(step correct) = sigmoid(mean of the members' log-odds)."""
+
+    def __init__(self, members: list[QwenPrm]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.config = members[0].config  # the engine reads max_position_embeddings here
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(B, T) -> (B, T, 2) mean member logits."""
+        return torch.stack([m(input_ids, attention_mask) for m in self.members]).mean(0)

@@ -17,6 +17,7 @@ import itertools
 import json
 import math
 import random
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -147,6 +148,9 @@ def parse_args(argv):
     ap.add_argument("--word-dropout", type=float, default=0.15)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--tokenizer", default=None,
+                    help="reuse this checkpoint directory's vocabulary (ensemble members must "
+                    "share one) instead of building it from the training data")
     ap.add_argument("--save-every", type=int, default=300)
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast (slower on CPUs without "
                     "native bf16; fp32 measured 10x faster on this machine)")
@@ -165,7 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     texts = itertools.chain(["system user assistant"] * 10,
                             (t for r in recs for t in [r["problem"], *r["steps"]]))
     out = Path(args.out)
-    tokenizer.save_tokenizer(tokenizer.make_tokenizer(tokenizer.build_vocab(texts)), out)
+    if args.tokenizer:  # an ensemble's members must share one vocabulary: copy it as it is
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("tokenizer.json", "tokenizer_config.json"):
+            shutil.copyfile(Path(args.tokenizer) / name, out / name)
+    else:
+        tokenizer.save_tokenizer(tokenizer.make_tokenizer(tokenizer.build_vocab(texts)), out)
     tok = PreTrainedTokenizerFast.from_pretrained(str(out))
     examples = [make_example(BUNDLED_SPEC, tok, r) for r in recs]
     examples = [e for e in examples if len(e.ids) <= args.max_len]
