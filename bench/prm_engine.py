@@ -129,10 +129,11 @@ def ceiling(path: str, device: str, items: list[tuple[str, list[str]]]) -> list[
     cfg = loaded.model.config
     H, inter, layers = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers
     mean_t = real / len(encs)
-    flop = 2 * (layers * (4 * H * H + 3 * H * inter) + H * H + 2 * H)  # linear layers, per token
-    flop_attn = 2 * layers * 2 * mean_t * H  # QK^T and AV at the mean length
+    members = len(getattr(loaded.model, "members", [loaded.model]))  # an ensemble runs each
+    flop = 2 * (layers * (4 * H * H + 3 * H * inter) + H * H + 2 * H) * members  # linear layers
+    flop_attn = 2 * layers * 2 * mean_t * H * members  # QK^T and AV at the mean length
     rows = [f"model FLOPs per token: {flop / 1e6:.2f} M linear + {flop_attn / 1e6:.2f} M "
-            f"attention at the mean length {mean_t:.0f} tokens"]
+            f"attention at the mean length {mean_t:.0f} tokens ({members} member(s))"]
     for name, bs in (("forward alone, 1 request per forward", singles),
                      (f"forward alone, {len(batches)} sorted 2048-token micro-batches", batches)):
         run(bs[:2])

@@ -2,7 +2,8 @@
 
 Transformers has no class for it (the hub checkpoint uses remote code), so we own it. Parameter
 names match the hub checkpoint (`model.*`, `score.0.*`, `score.2.*`), so its safetensors load
-as-is. The bundled model is this same module, trained from scratch by `prm/train.py`.
+as-is. The bundled model is an ensemble (`PrmEnsemble`) of three of these modules, each trained
+from scratch by `prm/train.py`.
 """
 
 from __future__ import annotations
