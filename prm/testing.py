@@ -11,7 +11,9 @@ Qwen2.5-Math-PRM layout; `save_pretrained` of a Llama causal LM for Math-Shepher
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -19,6 +21,7 @@ from safetensors.torch import save_file
 from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2Model
 
 from prm import tokenizer as tok_mod
+from prm.engine import PrmConfig, PrmEngine, StepStatus
 
 _WORDS = ("step the a of is and so we total cost each what how many much has buys apples eggs "
           "per day she he answer boxed then left find").split()
@@ -69,3 +72,19 @@ def build_tiny_math_shepherd(directory: str | Path, seed: int = 0, hidden: int =
                       max_position_embeddings=512)
     LlamaForCausalLM(cfg).save_pretrained(str(d))
     return d
+
+
+def engine_step_scores(path: str | Path, problem: str, steps: Sequence[str]) -> list[float]:
+    """Score one solution with a fresh CPU engine on the checkpoint at `path` (started, closed);
+    AssertionError unless the item's status is OK."""
+    async def go():
+        engine = PrmEngine(PrmConfig(model_path=str(path), device="cpu"))
+        await engine.start()
+        try:
+            return await engine.score(problem, steps)
+        finally:
+            await engine.close()
+
+    res = asyncio.run(go())
+    assert res.status == StepStatus.OK, res.reason
+    return list(res.scores)

@@ -4,7 +4,6 @@ not share a vocabulary or an architecture are refused."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import shutil
@@ -13,25 +12,14 @@ import pytest
 import torch
 
 from prm import ensemble, formats
-from prm.engine import PrmConfig, PrmEngine, StepStatus
-from prm.testing import build_tiny_math_shepherd, build_tiny_qwen_prm
+from prm.testing import build_tiny_math_shepherd, build_tiny_qwen_prm, engine_step_scores
 
 PROBLEM = "Tom buys 3 apples and 4 eggs. How many items?"
 STEPS = ["He buys 3 + 4 = 7 items.", "So the total is 8.", "The answer is \\boxed{8}."]
 
 
 def _scores(path) -> list[float]:
-    async def go():
-        engine = PrmEngine(PrmConfig(model_path=str(path), device="cpu"))
-        await engine.start()
-        try:
-            return await engine.score(PROBLEM, STEPS)
-        finally:
-            await engine.close()
-
-    res = asyncio.run(go())
-    assert res.status == StepStatus.OK, res.reason
-    return list(res.scores)
+    return engine_step_scores(path, PROBLEM, STEPS)
 
 
 def _logit(p: float) -> float:

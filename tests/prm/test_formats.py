@@ -3,8 +3,6 @@ the engine, gives the step scores of a direct forward pass computed here indepen
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -12,8 +10,7 @@ from safetensors.torch import load_file, save_file
 from transformers import LlamaForCausalLM, PreTrainedTokenizerFast, Qwen2Config, Qwen2Model
 
 from prm import formats
-from prm.engine import PrmConfig, PrmEngine, StepStatus
-from prm.testing import build_tiny_math_shepherd, build_tiny_qwen_prm
+from prm.testing import build_tiny_math_shepherd, build_tiny_qwen_prm, engine_step_scores
 
 PROBLEM = "Tom buys 3 apples and 4 eggs. How many items?"
 STEPS = ["He buys 3 + 4 = 7 items.", "So the total is 7.", "The answer is \\boxed{7}."]
@@ -21,17 +18,7 @@ SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}
 
 
 def _engine_scores(path, problem=PROBLEM, steps=STEPS) -> list[float]:
-    async def go():
-        engine = PrmEngine(PrmConfig(model_path=str(path), device="cpu"))
-        await engine.start()
-        try:
-            return await engine.score(problem, steps)
-        finally:
-            await engine.close()
-
-    res = asyncio.run(go())
-    assert res.status == StepStatus.OK, res.reason
-    return list(res.scores)
+    return engine_step_scores(path, problem, steps)
 
 
 def _qwen_direct(path) -> list[float]:
