@@ -21,9 +21,6 @@ from pathlib import Path
 from prm.formats import PrmFormatError
 
 _SHARED = ("tokenizer.json", "tokenizer_config.json")
-_ARCH_KEYS = ("model_type", "vocab_size", "hidden_size", "num_hidden_layers",
-              "num_attention_heads", "num_key_value_heads", "intermediate_size",
-              "max_position_embeddings")
 
 
 def pack(members: list[Path], out: Path) -> Path:
@@ -31,14 +28,18 @@ def pack(members: list[Path], out: Path) -> Path:
     if len(members) < 2:
         raise PrmFormatError("an ensemble needs at least two members")
     first = members[0]
-    arch = _arch(first)
+    config = _config(first)  # the loader builds every member from this one config
     for m in members[1:]:
         for name in _SHARED:
             if (m / name).read_bytes() != (first / name).read_bytes():
                 raise PrmFormatError(f"{m}: {name} differs from {first}'s (train members with "
                                      f"`prm.train --tokenizer {first}`)")
-        if _arch(m) != arch:
-            raise PrmFormatError(f"{m}: architecture {_arch(m)} differs from {arch}")
+        other = _config(m)
+        differing = sorted(k for k in config.keys() | other.keys()
+                           if config.get(k) != other.get(k))
+        if differing:
+            raise PrmFormatError(f"{m}: architecture (config.json) differs from {first}'s in "
+                                 f"{differing}")
     out.mkdir(parents=True, exist_ok=True)
     for name in (*_SHARED, "config.json"):
         shutil.copyfile(first / name, out / name)
@@ -58,9 +59,8 @@ def pack(members: list[Path], out: Path) -> Path:
     return out
 
 
-def _arch(directory: Path) -> dict:
-    cfg = json.loads((directory / "config.json").read_text())
-    return {k: cfg.get(k) for k in _ARCH_KEYS}
+def _config(directory: Path) -> dict:
+    return json.loads((directory / "config.json").read_text())
 
 
 def main(argv: list[str] | None = None) -> int:
