@@ -18,9 +18,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from prm import tokenizer
 from prm.formats import PrmFormatError
-
-_SHARED = ("tokenizer.json", "tokenizer_config.json")
 
 
 def pack(members: list[Path], out: Path) -> Path:
@@ -30,7 +29,7 @@ def pack(members: list[Path], out: Path) -> Path:
     first = members[0]
     config = _config(first)  # the loader builds every member from this one config
     for m in members[1:]:
-        for name in _SHARED:
+        for name in tokenizer.FILES:
             if (m / name).read_bytes() != (first / name).read_bytes():
                 raise PrmFormatError(f"{m}: {name} differs from {first}'s (train members with "
                                      f"`prm.train --tokenizer {first}`)")
@@ -41,7 +40,7 @@ def pack(members: list[Path], out: Path) -> Path:
             raise PrmFormatError(f"{m}: architecture (config.json) differs from {first}'s in "
                                  f"{differing}")
     out.mkdir(parents=True, exist_ok=True)
-    for name in (*_SHARED, "config.json"):
+    for name in (*tokenizer.FILES, "config.json"):
         shutil.copyfile(first / name, out / name)
     files = []
     for k, m in enumerate(members):

@@ -18,6 +18,7 @@ from tokenizers import AddedToken, Regex, Tokenizer, models, normalizers, pre_to
 
 from prm import arith
 
+FILES = ("tokenizer.json", "tokenizer_config.json")  # what `save_tokenizer` writes
 PAD, UNK, EOS = "<pad>", "<unk>", "<|endoftext|>"
 STEP_TAG = "<extra_0>"
 MARKERS = arith.MARKERS  # exact-check feature markers (prm/arith.py)
@@ -64,8 +65,8 @@ def make_tokenizer(vocab: list[str]) -> Tokenizer:
 def save_tokenizer(tok: Tokenizer, directory: str | Path) -> None:
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
-    tok.save(str(d / "tokenizer.json"))
+    tok.save(str(d / FILES[0]))
     cfg = {"tokenizer_class": "PreTrainedTokenizerFast", "pad_token": PAD, "unk_token": UNK,
            "eos_token": EOS, "model_max_length": 1024,
            "additional_special_tokens": [STEP_TAG, *MARKERS]}
-    (d / "tokenizer_config.json").write_text(json.dumps(cfg, indent=2) + "\n")
+    (d / FILES[1]).write_text(json.dumps(cfg, indent=2) + "\n")

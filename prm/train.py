@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     if args.tokenizer:  # an ensemble's members must share one vocabulary: copy it as it is
         out.mkdir(parents=True, exist_ok=True)
-        for name in ("tokenizer.json", "tokenizer_config.json"):
+        for name in tokenizer.FILES:
             shutil.copyfile(Path(args.tokenizer) / name, out / name)
     else:
         tokenizer.save_tokenizer(tokenizer.make_tokenizer(tokenizer.build_vocab(texts)), out)
