@@ -12,6 +12,7 @@ from typing import Any
 
 import sympy as sp
 
+from verifier.errors import OUT_OF_MEMORY
 from verifier.nodes import (
     Assign,
     Bracketed,
@@ -108,9 +109,9 @@ def _proves_zero(d: sp.Expr) -> bool:
     for step in steps:
         try:
             r = step(d)
-        except MemoryError:
+        except OUT_OF_MEMORY:
             # The worker's memory cap, not a failed proof: swallowing it here would turn one
-            # answer into CORRECT or INCORRECT depending on how much memory was left (H2).
+            # answer into CORRECT or INCORRECT depending on how much memory was left.
             raise
         except Exception:  # noqa: BLE001 - sympy raises many kinds on odd input; not a proof
             continue

@@ -21,3 +21,10 @@ class UndefinedError(ParseError):
 
 class ResourceLimitError(VerifierError):
     """A cheap pre-check refused the input as too big to evaluate (verdict RESOURCE_LIMIT)."""
+
+
+# Hitting the worker's memory cap (RLIMIT_AS). CPython usually raises MemoryError, but when even
+# that cannot be allocated, a C function returns NULL with no exception set and its caller raises
+# SystemError ("returned NULL without setting an exception"); sympy's expand does this at random
+# under a tight cap. Both mean the cap was hit: never a failed proof step, never a grader bug.
+OUT_OF_MEMORY: tuple[type[Exception], ...] = (MemoryError, SystemError)

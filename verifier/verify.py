@@ -18,7 +18,13 @@ import sympy as sp
 
 from verifier import limits
 from verifier.compare import equal
-from verifier.errors import CodeLikeError, ParseError, ResourceLimitError, UndefinedError
+from verifier.errors import (
+    OUT_OF_MEMORY,
+    CodeLikeError,
+    ParseError,
+    ResourceLimitError,
+    UndefinedError,
+)
 from verifier.extract import extract, strip_gold
 from verifier.nodes import Assign, Choice, NamedSet, Text
 from verifier.normalize import Normalized, normalize
@@ -44,7 +50,7 @@ def verify(response: str, gold: str, options: VerifyOptions = DEFAULT_OPTIONS) -
         result = _verify(response, gold, options)
     except RecursionError:
         result = Result(Verdict.RESOURCE_LIMIT, reason="answer nested too deeply")
-    except MemoryError:  # the worker's RLIMIT_AS at work: a resource verdict, not a grader bug
+    except OUT_OF_MEMORY:  # the worker's RLIMIT_AS at work: a resource verdict, not a grader bug
         result = Result(Verdict.RESOURCE_LIMIT, reason="worker memory limit exceeded")
     except Exception as exc:  # noqa: BLE001 - one bad item must never raise (rule 22)
         result = Result(Verdict.UNPARSEABLE, reason=f"grader error: {type(exc).__name__}")

@@ -12,6 +12,7 @@ import resource
 import signal
 import time
 
+from verifier.errors import OUT_OF_MEMORY
 from verifier.types import Result, Verdict, VerifyOptions
 from verifier.verify import verify
 
@@ -55,16 +56,12 @@ def grade(response: str, gold: str, options: VerifyOptions) -> tuple[Result, int
     start = time.perf_counter()
     try:
         result = verify(response, gold, options)
-    except MemoryError:
+    except OUT_OF_MEMORY:
         result = Result(Verdict.RESOURCE_LIMIT, reason="worker memory limit exceeded")
     except RecursionError:
         result = Result(Verdict.RESOURCE_LIMIT, reason="recursion limit exceeded")
     except Exception as exc:  # a grader bug must cost one item, never the batch
         result = Result(Verdict.UNPARSEABLE, reason=f"grader error: {type(exc).__name__}")
-    if result.verdict is Verdict.UNPARSEABLE and result.reason.endswith("MemoryError"):
-        # verify() reports unexpected exceptions as UNPARSEABLE; running out of memory is the
-        # worker's cap at work, so it is a resource verdict.
-        result = Result(Verdict.RESOURCE_LIMIT, "worker memory limit exceeded", result.extracted)
     elapsed = time.perf_counter() - start
     return (
         Result(result.verdict, result.reason, result.extracted, elapsed_s=elapsed),
