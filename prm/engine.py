@@ -121,8 +121,7 @@ def encode_items(spec: formats.FormatSpec, tokenizer, max_len: int,
 @functools.cache
 def _worker_codec(model_path: str) -> tuple[formats.FormatSpec, PreTrainedTokenizerFast]:
     """In an encode worker process: the format spec and tokenizer, loaded once per process."""
-    return (formats.FormatSpec.read(Path(model_path)),
-            PreTrainedTokenizerFast.from_pretrained(model_path))
+    return formats.load_codec(Path(model_path))
 
 
 def _encode_in_worker(model_path: str, max_len: int,

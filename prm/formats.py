@@ -177,10 +177,15 @@ class LoadedPrm:
         return torch.sigmoid(z)
 
 
+def load_codec(directory: Path) -> tuple[FormatSpec, PreTrainedTokenizerFast]:
+    """The format spec and tokenizer: what encoding needs, without the model (the engine's
+    encode worker processes load only this, and must encode exactly as `load` does)."""
+    return FormatSpec.read(directory), PreTrainedTokenizerFast.from_pretrained(str(directory))
+
+
 def load(path: str | Path, device: torch.device, dtype: torch.dtype) -> LoadedPrm:
     directory = Path(path)
-    spec = FormatSpec.read(directory)
-    tokenizer = PreTrainedTokenizerFast.from_pretrained(str(directory))
+    spec, tokenizer = load_codec(directory)
     pad_id = tokenizer.pad_token_id
     if pad_id is None:
         pad_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
