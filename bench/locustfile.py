@@ -7,7 +7,7 @@
 
 Each simulated user holds one gRPC channel and, back to back (no think time: a trainer waits for
 its rewards), sends one of the weighted tasks: VerifyAnswers, ComputeReward (preset `orm`, or
-`--reward-preset`), ScoreSteps. Every request carries fresh GRPO groups from bench/payloads.py
+`--reward-preset`), ScoreSteps. Every request carries fresh GRPO groups from loadtest.payloads
 (16 responses per prompt sharing few final answers, long `<think>` texts, `--hostile-share`
 hostile answers) with a batch size drawn from `--batch-sizes`; it is reported to locust as
 "<RPC>[<batch size>]", so the statistics are per RPC and batch size. A failed RPC is reported with
@@ -24,7 +24,6 @@ from __future__ import annotations
 import random
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from grpc.experimental import gevent as grpc_gevent
@@ -34,10 +33,8 @@ grpc_gevent.init_gevent()
 import grpc  # noqa: E402
 from locust import User, constant, events  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench import payloads  # noqa: E402
 from mathreward._pb import reward_pb2_grpc  # noqa: E402
+from mathreward.loadtest import payloads  # noqa: E402
 
 CHANNEL_OPTIONS = [("grpc.max_send_message_length", 64 << 20),
                    ("grpc.max_receive_message_length", 64 << 20)]

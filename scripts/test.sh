@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check .
+.venv/bin/lint-imports --no-cache  # the import rules in pyproject.toml [tool.importlinter]
 if [ -x scripts/gen_protos.sh ]; then
   bash scripts/gen_protos.sh --check
 fi

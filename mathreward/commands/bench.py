@@ -11,29 +11,27 @@ Without `--server`, each run starts its own `mathreward serve --no-prm` on free 
 to stdout (or JSON with `--json`); `--out DIR` also writes results.json, table.md and, for
 sweeps, throughput.png and latency.png. A tqdm progress bar runs on stderr.
 
-The harness lives in the repository's `bench/` directory (payloads, driver, sweep, report), next
-to the locustfile; this command needs a source checkout (an editable install) to find it.
+The harness is `mathreward.loadtest` (payloads, driver, sweep, report), part of the package; it
+needs the `bench` extra (`pip install 'mathreward[bench]'`), and says so when it is missing.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-import mathreward
-
 
 def _import_bench() -> None:
-    """Make the checkout's `bench/` package importable (it is not part of the wheel)."""
-    root = Path(mathreward.__file__).resolve().parent.parent
-    if not (root / "bench" / "sweep.py").exists():
-        raise SystemExit("mathreward bench: bench/ not found beside mathreward/; "
-                         "run it from a source checkout (pip install -e .)")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+    """The harness needs the `bench` extra (locust, matplotlib, math-verify): say so, once."""
+    missing = [name for name in ("locust", "matplotlib", "math_verify")
+               if importlib.util.find_spec(name) is None]
+    if missing:
+        raise SystemExit(f"mathreward bench needs the bench extra ({', '.join(missing)} missing): "
+                         "pip install 'mathreward[bench]'")
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -107,7 +105,7 @@ class _Bar:
 
 
 def _emit(args: argparse.Namespace, result: dict[str, Any], table: str) -> None:
-    from bench.report import write_json
+    from mathreward.loadtest.report import write_json
 
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -118,8 +116,8 @@ def _emit(args: argparse.Namespace, result: dict[str, Any], table: str) -> None:
 
 def run_sweep_command(args: argparse.Namespace) -> int:
     _import_bench()
-    from bench.report import markdown_table, plot_sweep
-    from bench.sweep import SweepConfig, run_sweep
+    from mathreward.loadtest.report import markdown_table, plot_sweep
+    from mathreward.loadtest.sweep import SweepConfig, run_sweep
 
     config = SweepConfig(method=args.method, workers=args.workers, batch_sizes=args.batch_sizes,
                          concurrency=args.concurrency, duration_s=args.duration,
@@ -148,7 +146,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
 
 def run_step_command(args: argparse.Namespace) -> int:
     _import_bench()
-    from bench.training_step import StepConfig, run_step, step_table
+    from mathreward.loadtest.training_step import StepConfig, run_step, step_table
 
     config = StepConfig(prompts=args.prompts, group_size=args.group_size,
                         think_chars=args.think_chars, hostile_share=args.hostile_share,

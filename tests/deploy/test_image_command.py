@@ -18,7 +18,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "deploy" / "tools")]
 
 import check  # noqa: E402
 
-from bench.server_proc import free_port, wait_serving  # noqa: E402
+from mathreward.loadtest.server_proc import free_port, wait_serving  # noqa: E402
 
 # Not installed in the verifier image (pyproject base dependencies only).
 ABSENT = ("torch", "transformers", "safetensors", "tokenizers", "math_verify", "locust", "trl")

@@ -7,18 +7,13 @@ bench's helpers (percentiles, table, /proc CPU) compute what they say.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from bench import payloads  # noqa: E402
-from bench.report import markdown_table, percentile  # noqa: E402
-from bench.server_proc import tree_cpu_seconds  # noqa: E402
-from verifier.verify import verify  # noqa: E402
+from mathreward.loadtest import payloads
+from mathreward.loadtest.report import markdown_table, percentile
+from mathreward.loadtest.server_proc import tree_cpu_seconds
+from verifier.verify import verify
 
 
 def test_groups_share_answers_and_mix_kinds() -> None:

@@ -1,6 +1,6 @@
 """RL-shaped reward payloads: GRPO groups of long `<think>` responses with known gold answers.
 
-    .venv/bin/python bench/payloads.py --prompts 4 --group-size 8 | head -c 2000
+    .venv/bin/python -m mathreward.loadtest.payloads --prompts 4 --group-size 8 | head -c 2000
 
 What a GRPO trainer sends at the end of a step: for each prompt a group of 8-16 sampled responses,
 each a long reasoning trace in `<think>...</think>` followed by a short solution with a boxed

@@ -1,7 +1,7 @@
 """The in-process baseline: the same samples graded by math-verify 0.9 in this process, serially,
 the way a trainer's reward function usually calls it.
 
-    .venv/bin/python bench/mathverify_baseline.py --prompts 8 --group-size 16
+    .venv/bin/python -m mathreward.loadtest.mathverify_baseline --prompts 8 --group-size 16
 
 `math_verify.parse` / `verify` with their default settings (their own signal-based timeouts of a
 few seconds per call, which is what bounds a hostile answer's cost here). The gold is wrapped in
@@ -18,12 +18,8 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.payloads import Sample, make_samples  # noqa: E402
+from mathreward.loadtest.payloads import Sample, make_samples
 
 
 @dataclass(frozen=True)

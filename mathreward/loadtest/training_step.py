@@ -19,11 +19,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bench import payloads
-from bench.mathverify_baseline import run_baseline
-from bench.server_proc import LocalServer
-from bench.sweep import environment
 from mathreward.client import ClientConfig, RewardClient
+from mathreward.loadtest import payloads
+from mathreward.loadtest.mathverify_baseline import run_baseline
+from mathreward.loadtest.server_proc import LocalServer
+from mathreward.loadtest.sweep import environment
 
 
 @dataclass(frozen=True)

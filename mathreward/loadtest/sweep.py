@@ -4,7 +4,7 @@
         --duration 5 --out bench/results
 
 For each worker count a real `mathreward serve --no-prm --workers N` is started on loopback (or
-one given server is used with `--server`); each cell is a closed-loop run (bench/driver.py) after
+one given server is used with `--server`); each cell is a closed-loop run (loadtest/driver.py) after
 a short warm-up. Per cell: items/s, RPC/s, p50/p95/p99 RPC latency, server CPU seconds per 1,000
 items (whole process tree, from /proc), TIMEOUT verdicts, worker restarts (the server's metrics)
 and failed RPCs. With `compare_items` > 0 the same kind of payload is graded by math-verify
@@ -21,11 +21,11 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from bench import payloads
-from bench.driver import RunStats, run_closed_loop
-from bench.mathverify_baseline import run_baseline
-from bench.report import Row, percentile
-from bench.server_proc import LocalServer, scrape
+from mathreward.loadtest import payloads
+from mathreward.loadtest.driver import RunStats, run_closed_loop
+from mathreward.loadtest.mathverify_baseline import run_baseline
+from mathreward.loadtest.report import Row, percentile
+from mathreward.loadtest.server_proc import LocalServer, scrape
 
 MAX_PREBUILT_ITEMS = 40_000  # ~100 MB of serialized requests at 2,000 think characters
 

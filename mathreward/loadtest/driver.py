@@ -24,8 +24,8 @@ from typing import Any
 
 import grpc
 
-from bench import payloads
 from mathreward._pb import reward_pb2
+from mathreward.loadtest import payloads
 
 METHODS = ("verify", "compute_reward", "score_steps")
 CHANNEL_OPTIONS = [("grpc.max_send_message_length", 64 << 20),
