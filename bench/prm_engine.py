@@ -4,7 +4,8 @@
         [--n 256] [--threads 2] [--max-batch-size 64] [--max-batch-tokens 2048]
         [--max-pad-tokens 256] [--encode-processes 0,2] [--rounds 3]
 
-Requests are synthetic solutions (`prm.data`, held-out split). The naive loop encodes and runs one
+Requests are synthetic solutions (`prm_train.data`, held-out split). The naive loop encodes and
+runs one
 forward per request on the caller's thread. The engine is driven by 1, 8 and 64 concurrent
 clients, each sending single-solution `score()` calls until `--n` requests are done. Prints one
 table: step scores/s, real (unpadded) tokens/s, and the ratio to the naive loop. A second table
@@ -27,8 +28,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from prm import data, formats  # noqa: E402
+from prm import formats  # noqa: E402
 from prm.engine import BUNDLED_WEIGHTS, PrmConfig, PrmEngine, StepStatus, resolve_device  # noqa: E402
+from prm_train import data  # noqa: E402
 
 
 def naive(path: str, device: str, items: list[tuple[str, list[str]]]) -> tuple[float, int, int]:

@@ -48,7 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _load(args: argparse.Namespace, out_dir: Path) -> list[Problem]:
     if args.demo:
-        from mathreward.ablate_demo import demo_rollouts  # the generator lives in prm.data
+        from prm_train.ablate_demo import demo_rollouts  # the generator lives in prm_train.data
 
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / "demo_rollouts.jsonl"

@@ -8,10 +8,10 @@ from collections import Counter
 
 import pytest
 
-from prm import data
 from prm.arith import step_features
-from prm.families import FAMILIES, HELD_OUT
-from prm.render import CALC_HELDOUT, CALC_TRAIN
+from prm_train import data
+from prm_train.families import FAMILIES, HELD_OUT
+from prm_train.render import CALC_HELDOUT, CALC_TRAIN
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""An ensemble checkpoint (`prm.ensemble`) scores as sigmoid of its members' mean log-odds,
+"""An ensemble checkpoint (`prm_train.ensemble`) scores as sigmoid of its members' mean log-odds,
 each member being a complete checkpoint scored on its own by the same engine; members that do
 not share a vocabulary or an architecture are refused."""
 
@@ -11,8 +11,9 @@ import shutil
 import pytest
 import torch
 
-from prm import ensemble, formats
+from prm import formats
 from prm.testing import build_tiny_math_shepherd, build_tiny_qwen_prm, engine_step_scores
+from prm_train import ensemble
 
 PROBLEM = "Tom buys 3 apples and 4 eggs. How many items?"
 STEPS = ["He buys 3 + 4 = 7 items.", "So the total is 8.", "The answer is \\boxed{8}."]

@@ -1,4 +1,5 @@
-"""The randomly composed problem shapes of `prm/stories_more.py` / `prm/stories_money.py`: each
+"""The randomly composed problem shapes of `prm_train/stories_more.py` /
+`prm_train/stories_money.py`: each
 builds valid families that host every error kind, records are well formed and exact before the
 first error, and only the training split draws from them."""
 
@@ -10,8 +11,8 @@ from collections import Counter
 
 import pytest
 
-from prm import data, stories, stories_more
 from prm.arith import step_features
+from prm_train import data, stories, stories_more
 
 NEW = [g for g in stories_more.GENERATORS if g is not stories.random_family]
 NEW_NAMES = {"shopping_story", "earnings_story", "compare_story", "travel_story",

@@ -1,12 +1,13 @@
-"""`prm.train` end to end at toy size: a checkpoint the loader serves, and `--tokenizer` makes a
+"""`prm_train.train` end to end at toy size: a checkpoint the loader serves, and `--tokenizer`
+makes a
 second run share the first one's vocabulary, so the two pack into an ensemble."""
 
 from __future__ import annotations
 
 import asyncio
 
-from prm import ensemble, train
 from prm.engine import PrmConfig, PrmEngine, StepStatus
+from prm_train import ensemble, train
 
 TOY = ["--train-n", "48", "--steps", "2", "--batch-size", "4", "--hidden", "32", "--layers", "1",
        "--heads", "2", "--threads", "1", "--save-every", "2"]

@@ -21,10 +21,10 @@ from mathreward.ablate import (
     read_rollouts,
     to_markdown,
 )
-from mathreward.ablate_demo import boxed_answer, demo_rollouts
 from mathreward.cli import main
 from mathreward.reward_spec import get_preset
 from mathreward.rewards import PrmPart, RewardParts
+from prm_train.ablate_demo import boxed_answer, demo_rollouts
 from verifier.types import Result, Verdict
 
 T, F = True, False

@@ -1,10 +1,12 @@
 """More randomly composed problem shapes for the PRM training data.
 
-`prm/stories.py` covers one running quantity; these cover the other shapes of grade-school word
+`prm_train/stories.py` covers one running quantity; these cover the other shapes of grade-school
+word
 problems: comparisons between people, rates and unit conversions, totals and averages, fractions
 and percents of a group, areas and volumes with a cost, plus the money shapes of
-`prm/stories_money.py`. Each `random_family_*` draws its structure and wording at random and
-returns an ordinary `Family`; `GENERATORS` lists them all for `prm/data.py`. None of them reuses
+`prm_train/stories_money.py`. Each `random_family_*` draws its structure and wording at random and
+returns an ordinary `Family`; `GENERATORS` lists them all for `prm_train/data.py`. None of them
+reuses
 the contexts of the held-out or dev families.
 """
 
@@ -12,9 +14,9 @@ from __future__ import annotations
 
 import random
 
-from prm import stories
-from prm.families import Family
-from prm.stories_money import Prog, random_family_earnings, random_family_shopping
+from prm_train import stories
+from prm_train.families import Family
+from prm_train.stories_money import Prog, random_family_earnings, random_family_shopping
 
 PEOPLE = ("Rosa", "Felix", "Hana", "Diego", "Yara", "Oscar", "Leila", "Theo", "Nadia", "Ivan")
 # (things collected or made, verb phrase "has"/"caught" ...)

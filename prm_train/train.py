@@ -1,9 +1,9 @@
 """Train the bundled PRM from scratch on synthetic data (seeded, CPU, fp32; --bf16 optional).
 
-    OMP_NUM_THREADS=2 .venv/bin/python -m prm.train --out prm/weights --steps 1800 --hidden 192 \
-        --layers 3 --heads 4 --word-dropout 0.2 --first-error-weight 2 --seed 0
-    .venv/bin/python -m prm.data --split dev --n 600 --seed 41 -o /tmp/prm_dev.jsonl
-    .venv/bin/python -m prm.calibrate /tmp/prm_dev.jsonl --prm prm/weights
+    OMP_NUM_THREADS=2 .venv/bin/python -m prm_train.train --out prm/weights --steps 1800 \
+        --hidden 192 --layers 3 --heads 4 --word-dropout 0.2 --first-error-weight 2 --seed 0
+    .venv/bin/python -m prm_train.data --split dev --n 600 --seed 41 -o /tmp/prm_dev.jsonl
+    .venv/bin/python -m prm_train.calibrate /tmp/prm_dev.jsonl --prm prm/weights
 
 Losses (PRM-NOTES.md): per-step two-class cross-entropy at each step tag, steps after the first
 error masked out and the first wrong step weighted `--first-error-weight`; plus an auxiliary
@@ -28,8 +28,9 @@ import torch.nn.functional as F
 from safetensors.torch import save_file
 from transformers import PreTrainedTokenizerFast, Qwen2Config
 
-from prm import arith, data, formats, tokenizer
+from prm import arith, formats, tokenizer
 from prm.model import QwenPrm
+from prm_train import data
 
 BUNDLED_SPEC = formats.FormatSpec(kind="qwen_prm", system_prompt="", step_features=True,
                                   features=arith.FEATURES,
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     warm = max(1, int(0.04 * args.steps))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (
         1 + math.cos(math.pi * min(1.0, s / args.steps))))
-    card = {"command": "python -m prm.train " + " ".join(argv if argv is not None else
+    card = {"command": "python -m prm_train.train " + " ".join(argv if argv is not None else
                                                            sys.argv[1:]),
             "params": nparams, "train_examples": len(examples), "vocab": len(tok),
             "args": vars(args)}

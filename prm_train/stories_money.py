@@ -1,16 +1,16 @@
 """Randomly composed money problems (shopping ledgers, wages) for the PRM training data.
 
-Like `prm/stories.py`, each call builds a fresh `Family` whose program shape (how many items,
+Like `prm_train/stories.py`, each call builds a fresh `Family` whose program shape (how many items,
 whether there is a discount, tax, overtime, a bonus, a saving rate ...) and wording are drawn at
 random, so the model has to read the meaning of a problem rather than memorise a template.
-`Prog` is the small builder shared with `prm/stories_more.py`.
+`Prog` is the small builder shared with `prm_train/stories_more.py`.
 """
 
 from __future__ import annotations
 
 import random
 
-from prm.families import Family, Op
+from prm_train.families import Family, Op
 
 # (plural, singular) goods with a sensible unit-price range in whole dollars
 GOODS = ((("shirts", "shirt"), (8, 25)), (("mugs", "mug"), (3, 12)),

@@ -1,4 +1,4 @@
-"""Problem families for the synthetic step-labelled data (`prm/data.py`).
+"""Problem families for the synthetic step-labelled data (`prm_train/data.py`).
 
 A family is a word-problem template plus a small program: each `Op` computes one quantity from
 problem quantities (`n1`), earlier results (`c1`) or literals (`#2`). `sum` takes signed terms
@@ -264,6 +264,7 @@ FAMILIES: tuple[Family, ...] = (
        money=("P", "B")),
 )
 HELD_OUT = frozenset({"recipe_scaling", "test_average", "tickets", "pizza_share", "commission"})
-# Calibration families: neither trained on nor in the held-back split; `prm/calibrate.py` fits the
+# Calibration families: neither trained on nor in the held-back split; `prm_train/calibrate.py`
+# fits the
 # decision bias on them, so it reflects problems the model has not seen.
 DEV = frozenset({"bakery_boxes", "tiles_area", "savings_goal"})

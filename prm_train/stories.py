@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 
-from prm.families import Family, Op
+from prm_train.families import Family, Op
 
 ITEMS = ("marbles", "stickers", "apples", "books", "cards", "coins", "stamps", "shells",
          "pencils", "cookies", "beads", "toy cars", "balloons", "candies", "postcards")

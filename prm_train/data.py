@@ -1,7 +1,7 @@
 """Synthetic step-labelled solutions in the ProcessBench layout.
 
-    .venv/bin/python -m prm.data --split train --n 60000 --seed 1 -o /tmp/prm_train.jsonl
-    .venv/bin/python -m prm.data --split heldout --n 1000 --seed 2 -o /tmp/prm_heldout.jsonl
+    .venv/bin/python -m prm_train.data --split train --n 60000 --seed 1 -o /tmp/prm_train.jsonl
+    .venv/bin/python -m prm_train.data --split heldout --n 1000 --seed 2 -o /tmp/prm_heldout.jsonl
 
 Each line: {"problem", "steps", "label", "kind", "family"}; label = index of the earliest wrong
 step, -1 if all steps are right. Half the solutions are correct; the other half carry exactly one
@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from prm import render, stories_more
-from prm.families import DEV, FAMILIES, HELD_OUT, Family, Op
+from prm_train import render, stories_more
+from prm_train.families import DEV, FAMILIES, HELD_OUT, Family, Op
 
 ERROR_KINDS = ("arithmetic", "wrong_operation", "sign", "wrong_number", "dropped_term")
 NAMES = (("Janet", "she"), ("Tom", "he"), ("Maria", "she"), ("Ahmed", "he"), ("Lena", "she"),
@@ -287,7 +287,8 @@ def generate_one(fam: Family, rng: random.Random, kind: str, heldout: bool) -> d
 def generate(split: str, n: int, seed: int, story_share: float = 0.6) -> Iterator[dict]:
     """`n` records of `split` ("train" or "heldout"), alternating correct and erroneous; the
     error kinds take turns so each is a fifth of the erroneous half. In training, a share
-    `story_share` are randomly composed stories (`prm/stories.py`, `prm/stories_more.py`) rather
+    `story_share` are randomly composed stories (`prm_train/stories.py`,
+    `prm_train/stories_more.py`) rather
     than fixed families."""
     rng = random.Random(seed)
     heldout = split == "heldout"

@@ -1,9 +1,10 @@
 """Sample rollouts for `mathreward ablate --demo`, made with our own PRM data generator.
 
-    .venv/bin/python -m mathreward.ablate_demo --problems 40 --responses 8 -o /tmp/rollouts.jsonl
+    .venv/bin/python -m prm_train.ablate_demo --problems 40 --responses 8 -o /tmp/rollouts.jsonl
 
-For each problem (a `prm.data` family with sampled numbers) it writes N candidate solutions:
-some correct, some with one injected error of `prm.data.ERROR_KINDS` that propagates to a wrong
+For each problem (a `prm_train.data` family with sampled numbers) it writes N candidate solutions:
+some correct, some with one injected error of `prm_train.data.ERROR_KINDS` that propagates to a
+wrong
 final answer, and a few cut off before their answer (no answer: a format failure). Every final
 answer is written as `The final answer is $\\boxed{...}$.`; steps are separated by blank lines
 (the PRM's default split). All solutions of a problem use the problem text's character name.
@@ -18,8 +19,8 @@ import re
 import sys
 from fractions import Fraction
 
-from prm import data, render
-from prm.families import FAMILIES, Family
+from prm_train import data, render
+from prm_train.families import FAMILIES, Family
 
 _ANSWER_PATTERNS = []
 for _template in render.ANSWER_TRAIN + render.ANSWER_HELDOUT:

@@ -1,7 +1,7 @@
 """Fit the bundled model's score combiner on the dev split (families kept out of training).
 
-    .venv/bin/python -m prm.data --split dev --n 600 --seed 41 -o /tmp/prm_dev.jsonl
-    .venv/bin/python -m prm.calibrate /tmp/prm_dev.jsonl --prm prm/weights
+    .venv/bin/python -m prm_train.data --split dev --n 600 --seed 41 -o /tmp/prm_dev.jsonl
+    .venv/bin/python -m prm_train.calibrate /tmp/prm_dev.jsonl --prm prm/weights
 
 On problem families it never saw, the model's step logit is less reliable than on its training
 families, while the exact arithmetic flags are exactly as reliable. A logistic combiner

@@ -1,12 +1,12 @@
 """Pack trained checkpoints of one architecture and vocabulary into one ensemble checkpoint.
 
-    .venv/bin/python -m prm.ensemble --out DIR RUN_DIR [RUN_DIR ...]
-    .venv/bin/python -m prm.calibrate /tmp/prm_dev.jsonl --prm DIR
+    .venv/bin/python -m prm_train.ensemble --out DIR RUN_DIR [RUN_DIR ...]
+    .venv/bin/python -m prm_train.calibrate /tmp/prm_dev.jsonl --prm DIR
 
 Each member's `model.safetensors` is copied as `member-K.safetensors` (each one a complete
 Qwen2.5-Math-PRM-layout state dict); `config.json` and the tokenizer come from the first member;
 `prm_format.json` lists the members and drops any combiner, which must be refitted on the
-ensemble's scores (`prm.calibrate`). `training.json` keeps every member's training record.
+ensemble's scores (`prm_train.calibrate`). `training.json` keeps every member's training record.
 The loader (`prm/formats.py`) scores the ensemble as sigmoid of the members' mean log-odds.
 """
 
@@ -32,7 +32,7 @@ def pack(members: list[Path], out: Path) -> Path:
         for name in tokenizer.FILES:
             if (m / name).read_bytes() != (first / name).read_bytes():
                 raise PrmFormatError(f"{m}: {name} differs from {first}'s (train members with "
-                                     f"`prm.train --tokenizer {first}`)")
+                                     f"`prm_train.train --tokenizer {first}`)")
         other = _config(m)
         differing = sorted(k for k in config.keys() | other.keys()
                            if config.get(k) != other.get(k))
@@ -64,7 +64,7 @@ def _config(directory: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("members", nargs="+", help="checkpoint directories written by prm.train")
+    ap.add_argument("members", nargs="+", help="checkpoint directories written by prm_train.train")
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
     try:
@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     except (PrmFormatError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {out} ({len(args.members)} members); now fit its combiner with prm.calibrate")
+    print(f"wrote {out} ({len(args.members)} members); "
+          "now fit its combiner with prm_train.calibrate")
     return 0
 
 
