@@ -14,7 +14,9 @@ config objects.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 
 # Command modules, in the order `--help` lists them. A module that fails to import (an optional
@@ -45,9 +47,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Optional extras by the modules they bring: a missing one is named, not a traceback.
+EXTRA_OF_MODULE = {"torch": "prm", "transformers": "prm", "safetensors": "prm",
+                   "tokenizers": "prm", "sentencepiece": "prm", "locust": "bench",
+                   "matplotlib": "bench", "math_verify": "bench", "trl": "trainers"}
+
+# Errors a user causes at start-up (a file, a port, a server, a checkpoint): one line, exit 1.
+# Classes of optional packages are looked up only when their module is already loaded, so
+# this file never imports torch to recognise a PRM error.
+STARTUP_ERRORS = (("mathreward.errors", "RewardRpcError"), ("prm.formats", "PrmFormatError"),
+                  ("prm.types", "PrmFormatError"), ("prm.engine", "PrmError"))
+
+
+GRPC_BIND_FAILED = "Failed to bind to address"
+
+
+def startup_error_line(command: str, exc: BaseException) -> str | None:
+    """The one line to print for an error a user can fix, or None for a bug (traceback)."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        extra = EXTRA_OF_MODULE.get(exc.name.partition(".")[0])
+        if extra is not None:
+            return (f"mathreward {command} needs the {extra} extra ({exc.name} is not "
+                    f"installed): pip install 'mathreward[{extra}]'")
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        return f"mathreward {command}: address already in use: {exc}"
+    if isinstance(exc, RuntimeError) and str(exc).startswith(GRPC_BIND_FAILED):
+        # grpc says only this (no errno): the address is taken, or not ours to listen on.
+        address = str(exc).removeprefix(GRPC_BIND_FAILED).partition(";")[0].strip()
+        return (f"mathreward {command}: cannot listen on {address}: the port is in use "
+                "(or not allowed)")
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+        return f"mathreward {command}: {exc.strerror}: {exc.filename}"
+    for module_name, class_name in STARTUP_ERRORS:
+        cls = getattr(sys.modules.get(module_name), class_name, None)
+        if isinstance(cls, type) and isinstance(exc, cls):
+            return f"mathreward {command}: {exc}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except Exception as exc:  # noqa: BLE001 - user errors get one line; bugs keep the traceback
+        line = startup_error_line(args.command, exc)
+        if line is None or os.environ.get("MATHREWARD_DEBUG"):
+            raise
+        print(line, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

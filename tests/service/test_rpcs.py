@@ -79,15 +79,12 @@ def test_async_client_all_methods(server) -> None:
 
 
 def test_compute_reward_orm(client) -> None:
-    """UNIMPLEMENTED (NOT_CONFIGURED) until the trainers area wires rewards.py into the handler;
-    then the ORM preset must pay 1.0 for a correct answer."""
-    item = {"id": "a", "problem": "1?", "response": r"\boxed{1}", "gold": "1"}
-    try:
-        outcomes = client.compute_reward([item], "orm")
-    except RewardRpcError as err:
-        assert (err.code, err.reason) == (grpc.StatusCode.UNIMPLEMENTED, "NOT_CONFIGURED")
-    else:
-        assert [(o.id, o.reward, o.verdict) for o in outcomes] == [("a", 1.0, Verdict.CORRECT)]
+    """The ORM preset pays 1.0 for a correct answer and 0.0 for a wrong one."""
+    items = [{"id": "a", "problem": "1?", "response": r"\boxed{1}", "gold": "1"},
+             {"id": "b", "problem": "1?", "response": r"\boxed{2}", "gold": "1"}]
+    outcomes = client.compute_reward(items, "orm")
+    assert [(o.id, o.reward, o.verdict) for o in outcomes] == [
+        ("a", 1.0, Verdict.CORRECT), ("b", 0.0, Verdict.INCORRECT)]
 
 
 def test_health_check_like_grpc_health_probe(server) -> None:
