@@ -93,10 +93,11 @@ def _prm_config(args: argparse.Namespace) -> Any:
     """PrmConfig, or None: --no-prm, or no engine / bundled weights in this build yet."""
     if args.no_prm:
         return None
-    if importlib.util.find_spec("prm.engine") is None:
+    if importlib.util.find_spec("prm.engine") is None or importlib.util.find_spec("torch") is None:
+        hint = "the PRM needs the prm extra: pip install 'mathreward[prm]'"
         if args.prm:
-            raise SystemExit("--prm given but this build has no prm.engine")
-        log.warning("no PRM engine in this build; serving without PRM")
+            raise SystemExit(f"mathreward serve: --prm given, but {hint}")
+        log.warning("serving the verifier only (no PRM): %s", hint)
         return None
     if args.prm is None:
         weights = Path(importlib.util.find_spec("prm").origin).parent / "weights"
