@@ -90,9 +90,11 @@ def _last_number(text: str, start: int, end: int) -> str | None:
         return None
     before = text[start : last.start()].rstrip()
     after = text[last.end() : end].lstrip()
-    # `= 7` at the end is a result (`3 + 4 = 7`); anything else next to it is a formula.
+    # `= 7` at the end is a result (`3 + 4 = 7`) and `A: 7` a label; `1:2` is a ratio and
+    # anything else next to the number makes it part of a formula.
     if before and before[-1] in _FORMULA_NEIGHBOURS and before[-1] != "=":
-        return None
+        if before[-1] != ":" or before[:-1].rstrip()[-1:].isdigit():
+            return None
     if after and after[0] in _FORMULA_AFTER:
         return None
     if _LIST_TAIL_RE.search(before[-40:]):

@@ -69,6 +69,8 @@ def test_last_math_span_of_final_sentence(response: str, expected: str) -> None:
         ("The temperature drops to -5 degrees", "-5"),
         ("Thus f(1) = 23.", "23"),
         ("It costs 2.75 per pound", "2.75"),
+        ("So 60 - 40 = 20 cups are left\nA: 20", "20"),  # a labelled last line
+        ("Total: 1,500", "1,500"),
     ],
 )
 def test_last_number_of_final_sentence(response: str, expected: str) -> None:
@@ -85,6 +87,7 @@ def test_last_number_of_final_sentence(response: str, expected: str) -> None:
         "It is either 4 or 5",  # a hedge
         "We get x^2 + 1",  # a number inside a formula
         "The ratio is 1:2",
+        "The ratio is 3 : 4",
         "It equals 4! in the end",  # a factorial is not the number
         "Let me think about this problem",
         "",
