@@ -46,6 +46,9 @@ _REASON_WORDS = frozenset(
     {"since", "because", "as", "which", "where", "when", "given", "so", "thus", "hence", "for",
      "i", "that", "this", "it", "we", "but"}
 )
+# A trailing parenthetical remark in words (no digits, a word of 3+ letters, not `(mod 5)`).
+_REMARK_RE = re.compile(r"\s\((?=[^()]*[A-Za-z]{3})[^()\d\\$]*\)\s*$")
+_MOD_RE = re.compile(r"\bmod\b|\bpmod\b", re.IGNORECASE)
 _REASON_RE = re.compile(r"(?:,\s*|\s+)(?:since|because)\b|,\s*(?:which|where|as|so|given)\b",
                         re.IGNORECASE)
 _MAX_STATEMENT_CHARS = 20_000  # a statement value longer than this is not one answer
@@ -239,8 +242,13 @@ def _first_word(text: str) -> str:
 
 
 def _cut_reason(value: str) -> str:
+    """`5, since 2+3=5` -> `5`; `12 (rounded to the nearest unit)` -> `12`."""
     m = _REASON_RE.search(value)
-    return value[: m.start()] if m else value
+    value = value[: m.start()] if m else value
+    m = _REMARK_RE.search(value)
+    if m is not None and not _MOD_RE.search(m.group()) and value[: m.start()].strip():
+        value = value[: m.start()]
+    return value
 
 
 def _strip_value(value: str) -> str | None:

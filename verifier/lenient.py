@@ -88,8 +88,9 @@ def _last_number(text: str, start: int, end: int) -> str | None:
         last = m
     if last is None:
         return None
-    before = text[start : last.start()].rstrip()
-    after = text[last.end() : end].lstrip()
+    # Markdown bold around the number (`**18**`) is not maths.
+    before = text[start : last.start()].rstrip().removesuffix("**").rstrip()
+    after = text[last.end() : end].lstrip().removeprefix("**").lstrip()
     # `= 7` at the end is a result (`3 + 4 = 7`) and `A: 7` a label; `1:2` is a ratio and
     # anything else next to the number makes it part of a formula.
     if before and before[-1] in _FORMULA_NEIGHBOURS and before[-1] != "=":

@@ -92,7 +92,7 @@ def test_strip_gold(gold: str, expected: str) -> None:
         ("The answer is -12.75 metres. Good.", "-12.75 metres"),
         # an abbreviation's period does not end the sentence
         ("The answer is approx. 7 units. Done.", "approx. 7 units"),
-        ("The answer is 12 (cf. the table above). Then", "12 (cf. the table above)"),
+        ("The answer is 7 vs. 5 before. Then", "7 vs. 5 before"),
         # periods and line breaks inside maths do not end it either
         ("The answer is $x = 2.5$. So we stop.", "x = 2.5"),
         ("The answer is \\(\\frac{7}{2}.\\) Right.", "\\frac{7}{2}."),
@@ -104,12 +104,22 @@ def test_strip_gold(gold: str, expected: str) -> None:
         ("The answer is therefore $\\frac{1}{2}$ cm.", "\\frac{1}{2}"),
         ("The answer is $5$, since $2+3=5$.", "5"),
         ("The answer is 5, since 2+3=5.", "5"),
+        # a trailing remark in words is not part of the value
+        ("The answer is 12 (cf. the table above). Then", "12"),
+        ("The answer is 7 (rounded to the nearest whole number)", "7"),
+        ("The answer is 3 (mod 5).", "3 (mod 5)"),  # a modulus is maths
+        ("The answer is (B).", "(B)"),
+        ("The answer is f(x) (the identity).", "f(x)"),
         # more maths after the span is kept: a hedge stays a hedge
         ("The answer is $2$ or $3$.", "2 or 3"),
         ("The answer is $2$, $3$.", "2, 3"),
         ("The answer is $2$ + 1.", "2 + 1"),
         # money is not a math span
         ("The answer is $18. Next", "$18"),
+        # markdown emphasis is not part of the value
+        ("So, the answer is **18**.", "18"),
+        ("**Final Answer:** 12", "12"),
+        ("**Answer**: $\\frac{2}{3}$", "\\frac{2}{3}"),
     ],
 )
 def test_statement_taken_whole(response: str, expected: str) -> None:

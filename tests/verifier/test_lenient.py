@@ -71,6 +71,7 @@ def test_last_math_span_of_final_sentence(response: str, expected: str) -> None:
         ("It costs 2.75 per pound", "2.75"),
         ("So 60 - 40 = 20 cups are left\nA: 20", "20"),  # a labelled last line
         ("Total: 1,500", "1,500"),
+        ("Thus, Janet makes **$18** every day.", "18"),  # markdown bold is not maths
     ],
 )
 def test_last_number_of_final_sentence(response: str, expected: str) -> None:
@@ -89,6 +90,7 @@ def test_last_number_of_final_sentence(response: str, expected: str) -> None:
         "The ratio is 1:2",
         "The ratio is 3 : 4",
         "It equals 4! in the end",  # a factorial is not the number
+        "So we multiply to get 2 * 9",  # a single star is multiplication
         "Let me think about this problem",
         "",
     ],
