@@ -3,6 +3,7 @@ outputs with correctness labels.
 
     .venv/bin/python bench/real_outputs.py run /tmp/real.jsonl [--show 20] [--rows 0:1000]
     .venv/bin/python bench/real_outputs.py convert-gsm8k-examples SRC.jsonl /tmp/gsm8k_models.jsonl
+    .venv/bin/python bench/real_outputs.py convert-tora-gsm8k SRC.jsonl /tmp/tora_70b.jsonl
 
 `run` reads any JSONL of `{"gold", "response", "label"}` lines (`label`: whether the response is
 correct; an optional `"source"` names the model or split) and prints, for each grader, agreement
@@ -183,6 +184,27 @@ def convert_gsm8k_examples(src: str, dst: str) -> int:
     return count
 
 
+def convert_tora_gsm8k(src: str, dst: str, source: str) -> int:
+    """microsoft/ToRA's committed GSM8K outputs (`src/outputs/llm-agents/<model>/gsm8k/*.jsonl`)
+    -> {gold, response, label, source}. Those files carry ToRA's own extracted answer (`pred`)
+    but no per-item score; the label is "`pred` is numerically equal to the gold" (GSM8K golds
+    are integers), i.e. ToRA's extraction with an exact comparison: a consistency check of our
+    box extraction on real outputs, not a hand label.
+    """
+    count = 0
+    with open(src, encoding="utf-8") as f, open(dst, "w", encoding="utf-8") as out:
+        for line in f:
+            obj = json.loads(line)
+            try:
+                label = float(obj["pred"][0]) == float(str(obj["gt"]).replace(",", ""))
+            except (ValueError, TypeError, IndexError):
+                label = False
+            out.write(json.dumps({"gold": str(obj["gt"]), "response": obj["code"][0],
+                                  "label": label, "source": source}) + "\n")
+            count += 1
+    return count
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -198,7 +220,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     convert = sub.add_parser("convert-gsm8k-examples", help="openai/grade-school-math solutions")
     convert.add_argument("src")
     convert.add_argument("dst")
+    tora = sub.add_parser("convert-tora-gsm8k", help="microsoft/ToRA GSM8K outputs")
+    tora.add_argument("src")
+    tora.add_argument("dst")
+    tora.add_argument("--source", default="tora/gsm8k")
     args = parser.parse_args(argv)
+    if args.command == "convert-tora-gsm8k":
+        print(f"wrote {convert_tora_gsm8k(args.src, args.dst, args.source)} rows to {args.dst}")
+        return 0
     if args.command == "convert-gsm8k-examples":
         print(f"wrote {convert_gsm8k_examples(args.src, args.dst)} rows to {args.dst}")
         return 0
