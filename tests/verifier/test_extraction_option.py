@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,17 @@ def test_server_reads_the_option_per_request(client) -> None:
     for results in (lenient, as_dict):
         assert [(r.verdict, r.extracted_by) for r in results] == [
             (Verdict.CORRECT, "lenient_math_span"), (Verdict.CORRECT, "boxed")]
+
+
+def test_server_extracts_adversarial_answers_without_stalling(client) -> None:
+    """Issue 13 item 2: an 8,000-deep nested box (64 KB) was extracted in the server process in
+    quadratic time (16-32 s, every client stalled). The bound is generous on purpose."""
+    nested = "\\boxed{" * 8000 + "5" + "}" * 8000
+    items = [VerifyItem("nested", nested, "5"),
+             VerifyItem("unclosed", "\\boxed{1} " + "\\boxed{" * 9000, "1"),
+             VerifyItem("chain", "the answer is " * 4600 + "5", "5")]
+    start = time.monotonic()
+    results = client.verify_answers(items, VerifyOptions(extraction="lenient"))
+    elapsed = time.monotonic() - start
+    assert [r.verdict for r in results] == [Verdict.CORRECT, Verdict.NO_ANSWER, Verdict.CORRECT]
+    assert elapsed < 10.0, f"{elapsed:.1f} s"
