@@ -34,6 +34,8 @@ _STATEMENT_RE = re.compile(
 )
 # `#### Step 2: ...` is a markdown heading, not GSM8K's final-answer mark.
 _HEADING_WORD_RE = re.compile(r"[A-Za-z]{2}")
+_COMMAND_RE = re.compile(r"\\[A-Za-z]+")
+_HEADING_LOOKAHEAD = 200
 # Words that may precede the single math span of a statement: "the answer is therefore $5$".
 _FILLER_WORDS = frozenset(
     {"", "therefore", "thus", "hence", "so", "then", "simply", "just", "exactly", "indeed",
@@ -153,7 +155,7 @@ def last_statement(region: str) -> Extraction | None:
     """
     found = None
     for m in _STATEMENT_RE.finditer(region):
-        if m.group("hash") is not None and _HEADING_WORD_RE.match(region, m.end()):
+        if m.group("hash") is not None and _is_heading(region, m.end()):
             continue
         found = m
     if found is None:
@@ -164,6 +166,18 @@ def last_statement(region: str) -> Extraction | None:
         return Extraction(None, "answer statement with nothing after it on its line")
     reason = "#### statement (GSM8K)" if rule == RULE_GSM8K else "answer statement"
     return Extraction(value, reason, rule)
+
+
+def _is_heading(text: str, start: int) -> bool:
+    """`#### Step 2: add`, `#### 1. Verification`: a markdown heading, not GSM8K's answer mark.
+
+    GSM8K's line holds only the answer (`#### 18`, `#### -3.5`, `#### \\frac{1}{2}`): any word of
+    two letters or more on it (outside a `\\command`) makes the line a heading. Only the first
+    200 characters are looked at, so many marks on one line stay linear.
+    """
+    stop = text.find("\n", start, start + _HEADING_LOOKAHEAD)
+    line = text[start : stop if stop >= 0 else start + _HEADING_LOOKAHEAD]
+    return _HEADING_WORD_RE.search(_COMMAND_RE.sub("", line)) is not None
 
 
 def statement_answer(region: str) -> str | None:

@@ -152,6 +152,8 @@ def test_statement_chains_and_hedges_are_not_paid(response: str, gold: str) -> N
         ("#### -3.5", "-3.5"),
         ("we get 12\n#### $12.", "$12"),
         ("#### Step 1: add\n5 + 5 = 10\n#### 10", "10"),  # a heading before the mark
+        ("#### \\frac{3}{4}", "\\frac{3}{4}"),
+        ("#### x = 4", "x = 4"),
     ],
 )
 def test_gsm8k_hash(response: str, expected: str) -> None:
@@ -164,6 +166,8 @@ def test_gsm8k_hash(response: str, expected: str) -> None:
     [
         "#### Step 1: Add the eggs\n16 - 3 = 13",  # a markdown heading is not an answer
         "#### Final Answer\nwe have 13 left",
+        "#### 1. Verification\nIt checks out.",  # a numbered heading
+        "#### 2 Steps to the result",
         "##### 18",  # five hashes
         "# 18",
         "18 ####",
@@ -184,6 +188,8 @@ def test_box_rules_come_before_statements() -> None:
     assert (found.answer, found.rule) == ("5", "boxed")
     assert extract("The answer is 6.\n#### 7").answer == "7"  # the last statement wins
     assert extract("#### 7\nThe answer is 6.").answer == "6"
+    # a numbered heading after the answer statement does not hide it
+    assert extract("The answer is 6.\n\n#### 1. Verification\nok").answer == "6"
 
 
 # -- linear time (issue 13 item 2): adversarial 64 KB texts extract in milliseconds ----------
