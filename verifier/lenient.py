@@ -38,6 +38,8 @@ _FORMULA_AFTER = _FORMULA_NEIGHBOURS | {"!"}  # `4!` is a factorial, not the num
 _LIST_TAIL_RE = re.compile(r"\d[\s$]*(?:,|\band\b|\bor\b)[\s$]*$", re.IGNORECASE)
 _RELATION_RE = re.compile(r"<|>|\\(?:le|ge|leq|geq|ne|neq|approx|sim|equiv|lt|gt)(?![a-zA-Z])")
 _COMMAND_RE = re.compile(r"\\[a-zA-Z]+")
+_WORD_RE = re.compile(r"[A-Za-z]{2,}")
+_MAX_ANSWER_WORDS = 4  # "12 square units" is an answer; "To find the total we add" is not
 _OPEN, _CLOSE = "([{", ")]}"
 
 
@@ -61,12 +63,19 @@ def extract_lenient(region: str) -> Extraction | None:
 
 
 def _final_answer(region: str, scanner: textscan.SpanScanner) -> str | None:
+    """The value after the last "Final answer" mark that has one; None when that value is
+    prose (`## Answer` followed by "To find the total we ...": the later rules read on).
+    """
     marks = list(_ANSWER_MARK_RE.finditer(region))
     for m in reversed(marks):
         value = statement_value(region, _value_start(region, m.end()), scanner)
         if value is not None:
-            return value
+            return None if _is_prose(value) else value
     return None
+
+
+def _is_prose(value: str) -> bool:
+    return len(_WORD_RE.findall(_COMMAND_RE.sub("", value))) > _MAX_ANSWER_WORDS
 
 
 def _value_start(text: str, i: int) -> int:

@@ -102,6 +102,13 @@ def test_lenient_finds_nothing(response: str) -> None:
 
 # -- the strict rules come first; lenient never reads past truncation --------------------------
 
+def test_prose_after_an_answer_heading_is_not_the_answer() -> None:
+    response = "## Answer\n\nTo find the total we add the two parts.\n\nSo the total is $12$."
+    assert _lenient(response) == ("12", "lenient_math_span")
+    assert _lenient("**Answer**\nWe need to add both of them first. The sum is 9") == (
+        "9", "lenient_last_number")
+
+
 def test_strict_rules_win_in_lenient_mode() -> None:
     assert _lenient("The value is $7$.\n\\boxed{8}") == ("8", "boxed")
     assert _lenient("The answer is 6.\n**Final Answer**\n9") == ("6", "answer_statement")
