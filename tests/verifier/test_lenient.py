@@ -6,6 +6,8 @@ Run: .venv/bin/pytest tests/verifier/test_lenient.py -q
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from verifier.extract import extract
 from verifier.lenient import drop_assignment
@@ -209,3 +211,27 @@ def test_assignment_dropped_in_lenient_mode_only(response: str, gold: str) -> No
 )
 def test_assignment_drop_never_pays_a_wrong_value(response: str, gold: str) -> None:
     assert not verify(response, gold, LENIENT).correct
+
+
+# -- any text: extraction never raises, and an answer always names its rule --------------------
+
+_PIECES = st.sampled_from(
+    ["\\boxed{", "\\fbox{", "{", "}", "$", "$$", "\\(", "\\)", "\\[", "\\]", "\\", ".", "!", "?",
+     "\n", " ", "The answer is ", "Answer:", "**Final Answer**", "####", "#", "4", "2.5", "-",
+     "=", "f(1)", "e.g.", "x", "<think>", "</think>", ",", ":", "and", "or", "(", ")", "*"]
+)
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(st.lists(_PIECES, max_size=40))
+def test_any_text_extracts_cleanly(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for options in (STRICT, LENIENT):
+        found = extract(text, options)
+        if found.answer is None:
+            assert found.rule == "" and found.reason
+        else:
+            assert found.rule and found.answer == found.answer.strip()
+            assert found.answer or found.rule == "boxed"  # `\boxed{}` is an empty answer
+        if options is STRICT:
+            assert not found.rule.startswith("lenient")
