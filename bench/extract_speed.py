@@ -35,6 +35,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "unclosed $ / \\( spans": lambda n: "the answer is " + "$ \\( " * (n // 5),
     "#### repeated": lambda n: "####" * (n // 4),
     "digits only": lambda n: "1" * n,
+    "unit exponents": lambda n: "so the area is " + "cm^2 " * (n // 5),
 }
 
 

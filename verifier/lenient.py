@@ -33,6 +33,7 @@ _ANSWER_MARK_RE = re.compile(
 _NUMBER_RE = re.compile(r"(?<![\w.^_/\\])-?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?(?![\w^_])")
 # A number right next to one of these is part of a formula (`x^2 + 1`), not the answer.
 _FORMULA_NEIGHBOURS = frozenset("+*/^=:<>\u00d7\u00b7-")
+_UNIT_EXPONENT_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{1,3}\^\{?$")  # `cm^`, `m^{`
 _FORMULA_AFTER = _FORMULA_NEIGHBOURS | {"!"}  # `4!` is a factorial, not the number 4
 # "2, 3", "2 and 3", "2 or 3": a list or a hedge, never its last element.
 _LIST_TAIL_RE = re.compile(r"\d[\s$]*(?:,|\band\b|\bor\b)[\s$]*$", re.IGNORECASE)
@@ -92,11 +93,16 @@ def _value_start(text: str, i: int) -> int:
 
 
 def _last_number(text: str, start: int, end: int) -> str | None:
-    last = None
-    for m in _NUMBER_RE.finditer(text, start, end):
-        last = m
-    if last is None:
+    numbers = list(_NUMBER_RE.finditer(text, start, end))
+    # `36 cm^2`: the exponent of a unit is not the answer; the number before it may be.
+    while numbers:
+        at = numbers[-1].start()
+        if not _UNIT_EXPONENT_RE.search(text, max(start, at - 6), at):  # a short window: linear
+            break
+        numbers.pop()
+    if not numbers:
         return None
+    last = numbers[-1]
     # Markdown bold around the number (`**18**`) is not maths.
     before = text[start : last.start()].rstrip().removesuffix("**").rstrip()
     after = text[last.end() : end].lstrip().removeprefix("**").lstrip()

@@ -211,6 +211,8 @@ _ADVERSARIAL = [
     ("dollars", "the answer is " + "$" * 64000, None),
     ("unclosed parens", "the answer is " + "\\(" * 32000, None),
     ("hash marks", "####" * 16000, None),
+    ("unit exponents", "so the area is " + "cm^2 " * 12000, None),
+    ("numbers", "so " + "1, " * 20000, None),
 ]
 
 

@@ -74,6 +74,8 @@ def test_last_math_span_of_final_sentence(response: str, expected: str) -> None:
         ("So 60 - 40 = 20 cups are left\nA: 20", "20"),  # a labelled last line
         ("Total: 1,500", "1,500"),
         ("Thus, Janet makes **$18** every day.", "18"),  # markdown bold is not maths
+        ("So the area of the garden is 36 m^2.", "36"),  # a unit's exponent is not it
+        ("The volume is 125 cm^3 in total", "125"),
     ],
 )
 def test_last_number_of_final_sentence(response: str, expected: str) -> None:
@@ -89,6 +91,7 @@ def test_last_number_of_final_sentence(response: str, expected: str) -> None:
         "The solutions are 2, 3.",
         "It is either 4 or 5",  # a hedge
         "We get x^2 + 1",  # a number inside a formula
+        "So we get x^2",  # a variable's exponent alone is not a number answer
         "The ratio is 1:2",
         "The ratio is 3 : 4",
         "It equals 4! in the end",  # a factorial is not the number
