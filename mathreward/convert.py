@@ -30,13 +30,24 @@ class StepScoresLike(Protocol):
 
 # -- VerifyAnswers -------------------------------------------------------------------------------
 
+_PB_TO_EXTRACTION = {
+    pb.EXTRACTION_MODE_UNSPECIFIED: "strict", pb.EXTRACTION_MODE_STRICT: "strict",
+    pb.EXTRACTION_MODE_LENIENT: "lenient",
+}
+_EXTRACTION_TO_PB = {"strict": pb.EXTRACTION_MODE_STRICT, "lenient": pb.EXTRACTION_MODE_LENIENT}
+
+
 def options_from_pb(message: pb.VerifyOptions) -> VerifyOptions:
     rel_tol = message.rel_tol
     if not math.isfinite(rel_tol) or not 0.0 <= rel_tol < 1.0:
         raise InvalidOptions(f"options.rel_tol must be finite and in [0, 1), got {rel_tol!r}",
                              field="options.rel_tol")
+    extraction = _PB_TO_EXTRACTION.get(message.extraction)
+    if extraction is None:
+        raise InvalidOptions(f"options.extraction: unknown mode {message.extraction}",
+                             field="options.extraction")
     return VerifyOptions(require_think=message.require_think, rel_tol=rel_tol,
-                         percent_as_fraction=message.percent_as_fraction)
+                         percent_as_fraction=message.percent_as_fraction, extraction=extraction)
 
 
 def options_to_pb(options: VerifyOptions | Mapping[str, Any] | None) -> pb.VerifyOptions:
@@ -45,7 +56,8 @@ def options_to_pb(options: VerifyOptions | Mapping[str, Any] | None) -> pb.Verif
     if isinstance(options, Mapping):
         options = VerifyOptions(**options)
     return pb.VerifyOptions(require_think=options.require_think, rel_tol=options.rel_tol,
-                            percent_as_fraction=options.percent_as_fraction)
+                            percent_as_fraction=options.percent_as_fraction,
+                            extraction=_EXTRACTION_TO_PB[options.extraction])
 
 
 def verify_item_from_pb(message: pb.VerifyItem) -> VerifyItem:
@@ -69,7 +81,7 @@ def verify_request_to_pb(items: Sequence[VerifyItem | Mapping[str, Any]],
 def result_to_pb(item_id: str, result: Result) -> pb.VerifyResult:
     message = pb.VerifyResult(id=item_id, verdict=VERDICT_TO_PB[result.verdict],
                               reward=result.reward, reason=result.reason,
-                              elapsed_seconds=result.elapsed_s)
+                              elapsed_seconds=result.elapsed_s, extracted_by=result.extracted_by)
     if result.extracted is not None:
         message.extracted_answer = result.extracted
     return message
@@ -78,7 +90,8 @@ def result_to_pb(item_id: str, result: Result) -> pb.VerifyResult:
 def result_from_pb(message: pb.VerifyResult) -> Result:
     extracted = message.extracted_answer if message.HasField("extracted_answer") else None
     return Result(verdict=PB_TO_VERDICT[message.verdict], reason=message.reason,
-                  extracted=extracted, elapsed_s=message.elapsed_seconds)
+                  extracted=extracted, elapsed_s=message.elapsed_seconds,
+                  extracted_by=message.extracted_by)
 
 
 # -- ScoreSteps ----------------------------------------------------------------------------------

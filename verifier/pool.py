@@ -31,9 +31,9 @@ from verifier.dispatch import DispatchConfig, Dispatcher, Job, PoolClosedError
 from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
 
 try:  # the grader's own extraction, so the cache key is the answer, not the whole response
-    from verifier.extract import extract_answer as _extract_answer
+    from verifier.extract import extract as _extract
 except ImportError:  # pragma: no cover - only before the grader's extract module exists
-    _extract_answer = None
+    _extract = None
 
 # Longer responses are keyed by their full text instead of being parsed in the service process.
 _MAX_PARENT_EXTRACT_CHARS = 200_000
@@ -301,7 +301,8 @@ class VerifierPool:
 
     def _finish(self, batch: _Batch, group: _Group, result: Result) -> list[tuple[int, Result]]:
         """Give the job's result to every item of the group; the first one carries the time."""
-        copy = Result(result.verdict, result.reason, result.extracted)  # elapsed_s 0
+        copy = Result(result.verdict, result.reason, result.extracted,  # elapsed_s 0
+                      extracted_by=result.extracted_by)
         # Not cached: kills and timeouts (they depend on load), and RESOURCE_LIMIT (the memory
         # cap depends on the worker's state; a pre-check refusal is as cheap to repeat).
         if group.cacheable and group.job.graded and result.verdict is not Verdict.RESOURCE_LIMIT:
@@ -342,15 +343,17 @@ def _grading_key(item: VerifyItem, options: VerifyOptions) -> tuple[Hashable, st
     reach the same answer share one grading. Without an answer (or a response too long to parse
     in this process) only byte-identical responses share one.
     """
-    extracted = None
-    if _extract_answer is not None and len(item.response) <= _MAX_PARENT_EXTRACT_CHARS:
+    extracted, rule = None, ""
+    if _extract is not None and len(item.response) <= _MAX_PARENT_EXTRACT_CHARS:
         try:
-            extracted = _extract_answer(item.response, options)
+            found = _extract(item.response, options)
+            extracted, rule = found.answer, found.rule
         except Exception:  # the worker will grade it and say why
             extracted = None
     if extracted is None:
         return ("response", item.gold, item.response, options), None
-    return ("answer", item.gold, extracted, options), extracted
+    # The rule is part of the key: each verdict reports the rule that found its answer.
+    return (f"answer:{rule}", item.gold, extracted, options), extracted
 
 
 def _plain(item: VerifyItem, extracted: str | None) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+EXTRACTION_MODES = ("strict", "lenient")
+
 
 class Verdict(enum.Enum):
     """Why an item got its reward. Only CORRECT pays."""
@@ -28,6 +30,16 @@ class VerifyOptions:
     require_think: bool = False  # DeepScaleR's format gate: both <think> and </think> required
     rel_tol: float = 0.0  # 0 = exact; > 0 allows |a-b| <= rel_tol*max(|a|,|b|) for real numbers
     percent_as_fraction: bool = False  # allow 50\% == 0.5
+    # Where the final answer is read (GRADING.md rule 4): "strict" (the default, for RL) or
+    # "lenient" (for evaluating instruct models: also "Final answer" headings, the last math
+    # span or number of the final sentence, when the strict rules find nothing).
+    extraction: str = "strict"
+
+    def __post_init__(self) -> None:
+        if self.extraction not in EXTRACTION_MODES:
+            raise ValueError(
+                f"extraction must be one of {', '.join(EXTRACTION_MODES)}, got {self.extraction!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,9 @@ class Result:
     reason: str = ""
     extracted: str | None = None
     elapsed_s: float = 0.0  # wall time spent grading in the worker (0 for cache hits)
+    # The extraction rule that produced `extracted` ("boxed", "answer_statement", "gsm8k_hash",
+    # "lenient_final_answer", "lenient_math_span", "lenient_last_number"); "" when none did.
+    extracted_by: str = ""
 
     @property
     def correct(self) -> bool:

@@ -26,6 +26,7 @@ from verifier.errors import (
     UndefinedError,
 )
 from verifier.extract import extract, strip_gold
+from verifier.lenient import drop_assignment
 from verifier.nodes import Assign, Choice, NamedSet, Text
 from verifier.normalize import Normalized, normalize
 from verifier.parse import parse_normalized
@@ -68,9 +69,13 @@ def _verify(response: Any, gold: Any, options: VerifyOptions | None) -> Result:
     ex = extract(response, options)
     if ex.answer is None:
         return Result(Verdict.NO_ANSWER, reason=ex.reason)
-    answer = strip_gold(ex.answer)
+    return replace(_grade_extracted(ex.answer, gold, options), extracted_by=ex.rule)
+
+
+def _grade_extracted(extracted: str, gold: str, options: VerifyOptions) -> Result:
+    answer = strip_gold(extracted)
     if not answer:
-        return Result(Verdict.NO_ANSWER, reason="empty answer", extracted=ex.answer)
+        return Result(Verdict.NO_ANSWER, reason="empty answer", extracted=extracted)
     try:
         limits.check_text(answer)
         limits.check_code_like(answer)
@@ -85,6 +90,17 @@ def _verify(response: Any, gold: Any, options: VerifyOptions | None) -> Result:
     gold_s = strip_gold(gold)
     if not gold_s:
         return Result(Verdict.UNPARSEABLE, reason="empty gold answer", extracted=answer)
+    if options.extraction == "lenient" and "=" not in gold_s:
+        compared = drop_assignment(answer)
+        if compared != answer:  # lenient: `f(1) = 23` stands for `23` (GRADING.md rule 4)
+            result = _compare(gold_s, compared, options)
+            if result.correct:
+                note = f"{result.reason}; lenient: compared the value after the leading '='"
+                return replace(result, reason=note, extracted=answer)
+    return _compare(gold_s, answer, options)
+
+
+def _compare(gold_s: str, answer: str, options: VerifyOptions) -> Result:
     fast = _fast_compare(gold_s, answer, options)
     if fast is not None:
         return Result(fast, reason="exact rational comparison", extracted=answer)

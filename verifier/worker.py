@@ -64,7 +64,8 @@ def grade(response: str, gold: str, options: VerifyOptions) -> tuple[Result, int
         result = Result(Verdict.UNPARSEABLE, reason=f"grader error: {type(exc).__name__}")
     elapsed = time.perf_counter() - start
     return (
-        Result(result.verdict, result.reason, result.extracted, elapsed_s=elapsed),
+        Result(result.verdict, result.reason, result.extracted, elapsed_s=elapsed,
+               extracted_by=result.extracted_by),
         os.getpid(),
     )
 

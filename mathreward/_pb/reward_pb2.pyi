@@ -17,6 +17,12 @@ class Verdict(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VERDICT_TIMEOUT: _ClassVar[Verdict]
     VERDICT_RESOURCE_LIMIT: _ClassVar[Verdict]
 
+class ExtractionMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EXTRACTION_MODE_UNSPECIFIED: _ClassVar[ExtractionMode]
+    EXTRACTION_MODE_STRICT: _ClassVar[ExtractionMode]
+    EXTRACTION_MODE_LENIENT: _ClassVar[ExtractionMode]
+
 class StepStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     STEP_STATUS_UNSPECIFIED: _ClassVar[StepStatus]
@@ -40,6 +46,9 @@ VERDICT_NO_ANSWER: Verdict
 VERDICT_UNPARSEABLE: Verdict
 VERDICT_TIMEOUT: Verdict
 VERDICT_RESOURCE_LIMIT: Verdict
+EXTRACTION_MODE_UNSPECIFIED: ExtractionMode
+EXTRACTION_MODE_STRICT: ExtractionMode
+EXTRACTION_MODE_LENIENT: ExtractionMode
 STEP_STATUS_UNSPECIFIED: StepStatus
 STEP_STATUS_OK: StepStatus
 STEP_STATUS_TOO_LONG: StepStatus
@@ -53,14 +62,16 @@ PRM_AGGREGATION_MEAN: PrmAggregation
 PRM_AGGREGATION_LAST: PrmAggregation
 
 class VerifyOptions(_message.Message):
-    __slots__ = ("require_think", "rel_tol", "percent_as_fraction")
+    __slots__ = ("require_think", "rel_tol", "percent_as_fraction", "extraction")
     REQUIRE_THINK_FIELD_NUMBER: _ClassVar[int]
     REL_TOL_FIELD_NUMBER: _ClassVar[int]
     PERCENT_AS_FRACTION_FIELD_NUMBER: _ClassVar[int]
+    EXTRACTION_FIELD_NUMBER: _ClassVar[int]
     require_think: bool
     rel_tol: float
     percent_as_fraction: bool
-    def __init__(self, require_think: _Optional[bool] = ..., rel_tol: _Optional[float] = ..., percent_as_fraction: _Optional[bool] = ...) -> None: ...
+    extraction: ExtractionMode
+    def __init__(self, require_think: _Optional[bool] = ..., rel_tol: _Optional[float] = ..., percent_as_fraction: _Optional[bool] = ..., extraction: _Optional[_Union[ExtractionMode, str]] = ...) -> None: ...
 
 class VerifyItem(_message.Message):
     __slots__ = ("id", "response", "gold")
@@ -81,20 +92,22 @@ class VerifyAnswersRequest(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[VerifyItem, _Mapping]]] = ..., options: _Optional[_Union[VerifyOptions, _Mapping]] = ...) -> None: ...
 
 class VerifyResult(_message.Message):
-    __slots__ = ("id", "verdict", "reward", "extracted_answer", "reason", "elapsed_seconds")
+    __slots__ = ("id", "verdict", "reward", "extracted_answer", "reason", "elapsed_seconds", "extracted_by")
     ID_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     REWARD_FIELD_NUMBER: _ClassVar[int]
     EXTRACTED_ANSWER_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    EXTRACTED_BY_FIELD_NUMBER: _ClassVar[int]
     id: str
     verdict: Verdict
     reward: float
     extracted_answer: str
     reason: str
     elapsed_seconds: float
-    def __init__(self, id: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., reward: _Optional[float] = ..., extracted_answer: _Optional[str] = ..., reason: _Optional[str] = ..., elapsed_seconds: _Optional[float] = ...) -> None: ...
+    extracted_by: str
+    def __init__(self, id: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., reward: _Optional[float] = ..., extracted_answer: _Optional[str] = ..., reason: _Optional[str] = ..., elapsed_seconds: _Optional[float] = ..., extracted_by: _Optional[str] = ...) -> None: ...
 
 class VerifyAnswersResponse(_message.Message):
     __slots__ = ("results",)

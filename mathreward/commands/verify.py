@@ -2,9 +2,11 @@
 
     .venv/bin/mathreward verify IN.jsonl [-o OUT.jsonl] [--server HOST:PORT] [--workers N]
         [--timeout S] [--require-think] [--rel-tol X] [--percent-as-fraction]
+        [--extraction {strict,lenient}]
 
 Input lines `{"id", "gold", "response"}` (gold may also be a JSON number); output lines
-`{"id", "correct", "verdict", "reward", "extracted", "reason"}` in input order. `-` is stdin /
+`{"id", "correct", "verdict", "reward", "extracted", "extracted_by", "reason"}` in input order
+(`extracted_by`: the extraction rule that found the answer, "" when none did). `-` is stdin /
 stdout (the default output). Without `--server` the items are graded in this process's own
 worker pool (same budget and verdicts as the service); with it, by a running service. A line that
 is not a valid item gets verdict "unparseable" with the reason; blank lines are skipped. A progress
@@ -26,7 +28,7 @@ from tqdm import tqdm
 
 from mathreward.commands._streams import open_input, open_output
 from verifier.pool import PoolConfig, VerifierPool
-from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
+from verifier.types import EXTRACTION_MODES, Result, Verdict, VerifyItem, VerifyOptions
 
 _SERVER_CHUNK = 512  # items per VerifyAnswers request (well under the server's per-request cap)
 
@@ -67,6 +69,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--require-think", action="store_true", help="both think tags required")
     parser.add_argument("--rel-tol", type=float, default=0.0, help="relative numeric tolerance")
     parser.add_argument("--percent-as-fraction", action="store_true", help="50%% may equal 0.5")
+    parser.add_argument(
+        "--extraction", choices=EXTRACTION_MODES, default="strict",
+        help="where the answer is read: strict (default, for RL) or lenient (instruct-model "
+        "evaluation: also 'Final answer' headings, the last math span or number)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -86,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             require_think=args.require_think,
             rel_tol=args.rel_tol,
             percent_as_fraction=args.percent_as_fraction,
+            extraction=args.extraction,
         ),
     )
     try:
@@ -188,6 +196,7 @@ def _record(line_id: Any, result: Result) -> str:
             "verdict": result.verdict.value,
             "reward": result.reward,
             "extracted": result.extracted,
+            "extracted_by": result.extracted_by,
             "reason": result.reason,
         }
     )

@@ -70,10 +70,12 @@ def _expected(options: VerifyOptions) -> list[dict]:
                 "verdict": result.verdict.value,
                 "reward": result.reward,
                 "extracted": result.extracted,
+                "extracted_by": result.extracted_by,
             }
         )
     bad = [
-        {"id": ident, "correct": False, "verdict": "unparseable", "reward": 0.0, "extracted": None}
+        {"id": ident, "correct": False, "verdict": "unparseable", "reward": 0.0, "extracted": None,
+         "extracted_by": ""}
         for ident in (None, None, "no-response", "number-response")
     ]
     return good[:2] + bad[:2] + good[2:] + bad[2:]
