@@ -9,11 +9,13 @@ the overrides documented in docs/trainers.md, `get_custom_reward_fn` (the loader
 `load_reward_manager` and the reward loop's `RewardLoopWorker.compute_score_batch`, which calls
 the naive / dapo managers' `run_single` per sample, as `RewardLoopManager`'s Ray actors do.
 The `remote` manager's pickling (cloudpickle of the loaded function into a Ray worker) is done
-here into a fresh Python process, which then calls the real server with the unpickled function.
+here into a fresh Python process, which then calls the real server with the unpickled function;
+and the `remote` manager itself runs once on a local 2-CPU Ray cluster (marked slow, ~30 s).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -155,6 +157,34 @@ def test_remote_manager_function_pickles_into_a_fresh_process(server, tokenizer_
                           capture_output=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     assert done.stdout.decode().split() == ["1.0", "correct"]
+
+
+@pytest.mark.slow
+def test_remote_manager_on_a_local_ray_cluster(server, tokenizer_dir):
+    """veRL's `remote` manager for real: Ray actors (`RewardComputeWorker`) receive the function
+    loaded from the documented file path, pickled by Ray, and call the server (~30 s on 2 CPUs)."""
+    ray = pytest.importorskip("ray")
+    from transformers import AutoTokenizer
+    from verl.trainer.ppo.reward import load_reward_manager
+
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=80 * 1024 * 1024,
+             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(sys.path)}})
+    try:
+        overrides = documented_overrides("verl-remote", server.address, tokenizer_dir)
+        config = compose_config([*overrides, "reward.num_workers=1"])  # one actor on 2 CPUs
+        manager = load_reward_manager(config, AutoTokenizer.from_pretrained(tokenizer_dir))
+        assert type(manager).__name__ == "RemoteRewardManager"
+        data = make_batch(manager.tokenizer, ["The answer is 12", "The answer is 13",
+                                              "so \\boxed{12}"], ["12"] * 3)
+
+        async def score_all():
+            return await asyncio.gather(*(manager.run_single(data[i:i + 1]) for i in range(3)))
+
+        outputs = manager.loop.run_until_complete(score_all())
+        assert [o["reward_score"] for o in outputs] == [1.0, 0.0, 1.0]
+        assert outputs[2]["reward_extra_info"]["verdict"] == "correct"
+    finally:
+        ray.shutdown()
 
 
 # -- 10. failures are loud --------------------------------------------------------------------
