@@ -106,8 +106,8 @@ def _after_marker(query: str, prompt: str, markers: Sequence[str]) -> str | None
         return None
     at, marker = best
     tail = prompt[at + len(marker):]  # what the template adds after the marker ("<think>\n")
-    if len(tail) > 64 or marker in tail:
-        return None  # the prompt does not end in a generation prompt: not a safe anchor
+    if len(tail) > 64:
+        return None  # the marker is not the prompt's generation prompt: not a safe anchor
     found = query.rfind(marker)
     if found < 0:
         return None

@@ -263,6 +263,12 @@ def test_server_down_raises_and_openrlhf_gets_no_reward(closed_address, tokenize
     tok = tokenizers["qwen"]
     out = execute(executor, tok, prompt_for(tok, "qwen"), "12", "\\boxed{12}<|im_end|>")
     assert out["reward"] is None  # OpenRLHF logs the error; no 0.0 is made up for the sample
+    good = dict(out, reward=torch.tensor([1.0]), scores=torch.tensor([1.0]),
+                extra_logs={"correct": torch.tensor([1.0])})
+    with pytest.raises((AttributeError, ValueError, TypeError)):  # the training step stops
+        batch = openrlhf_experience.Experience.concat_experiences(
+            [to_experience(good), to_experience(out)], tok.pad_token_id)
+        openrlhf_experience.split_experience_batch(batch)
     monkeypatch.setenv("MATHREWARD_ON_ERROR", "zero")  # explicit opt-in to zeros
     assert adapter.reward_func(["Q: 1? \\boxed{1}"], ["Q: 1?"], ["1"])["rewards"].tolist() == [0.0]
 
