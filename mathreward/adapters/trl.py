@@ -50,7 +50,7 @@ from mathreward.adapters import (
 from mathreward.adapters._remote import RemoteConfig, RewarderCache
 from mathreward.reward_spec import RewardSpec
 from mathreward.rewards import RewardItem, RewardOutcome
-from verifier.extract import last_box
+from verifier.extract import extract_answer
 from verifier.types import Verdict
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,9 @@ _WORKED_SOLUTION_COLUMN = "solution"  # TRL's convention: may hold a whole worke
 
 def gold_from_solution(text: str) -> str:
     """A worked solution's final answer (its last \\boxed{}), else the text unchanged."""
-    box = last_box(text)
-    return box.answer if box is not None and box.answer else text
+    if "\\boxed" not in text:
+        return text
+    return extract_answer(text) or text
 
 
 class TrlRewardFunc:
