@@ -137,7 +137,10 @@ def _after_longest_suffix(query: str, prompt: str) -> str | None:
 def locate_response(query: str, prompt: str,
                     markers: Sequence[str] = ASSISTANT_MARKERS) -> Located:
     """The response part of an OpenRLHF query (prompt + response decoded together)."""
-    if not prompt:
+    if not prompt:  # nothing to strip; but a chat-formatted query still shows where it answers
+        found = max(((query.rfind(m), m) for m in markers), default=(-1, ""))
+        if found[0] >= 0:
+            return Located(query[found[0] + len(found[1]):], "no-prompt-marker")
         return Located(query, "no-prompt")
     for form in ("", "nfkc-"):
         if form:  # a tokenizer round trip may have normalised the decoded prompt

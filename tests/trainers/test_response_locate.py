@@ -91,3 +91,5 @@ def test_unlocatable_response_fails_closed(query, prompt):
 
 def test_no_prompt_means_the_query_is_the_response():
     assert locate_response("\\boxed{1}", "").response == "\\boxed{1}"
+    # ... except that a chat-formatted query still shows where the assistant's turn starts
+    assert locate_response(QWEN + "I am not sure.", "").response == "I am not sure."
