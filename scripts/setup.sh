@@ -19,12 +19,10 @@ fi
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   .venv/bin/python -m pip install -q "torch==2.13.0"
 fi
-.venv/bin/python -m pip install -q -e ".[prm,bench,trainers,dev]"
+.venv/bin/python -m pip install -q -e ".[prm,bench,trainers,trainers-test,dev]"
 # The trainers' own code for tests/trainers (docs/trainers.md): OpenRLHF and veRL without their
-# GPU stacks (--no-deps: no vLLM, DeepSpeed, flash-attn, wandb), plus only the modules their
-# reward paths import (found by importing them: ray, tensordict, hydra-core, codetiming,
-# pylatexenc). Their transformers pins are not met on purpose: TRL's transformers is used.
+# GPU stacks (--no-deps: no vLLM, DeepSpeed, flash-attn, wandb); the modules their reward paths
+# import come with the trainers-test extra above (found by importing them). Their transformers
+# pins are not met on purpose: TRL's transformers is used.
 .venv/bin/python -m pip install -q --no-deps "openrlhf==0.11.2" "verl==0.9.1"
-.venv/bin/python -m pip install -q "ray==2.55.0" "tensordict>=0.8,<=0.10.0,!=0.9.0" \
-  "hydra-core>=1.3" "codetiming>=1.4" "pylatexenc>=2.10" "cloudpickle>=3.0"
 echo "$want" > "$stamp"
