@@ -19,7 +19,12 @@ Metric names (Prometheus rules and dashboards rely on them):
     mathreward_prm_items_total{status}              PRM items by step status
     mathreward_worker_restarts_total{reason}        timeout | memory | crash | recycle
     mathreward_rejections_total{reason}             requests refused, by ErrorInfo reason
+    mathreward_adapter_unlocated_total              trainer responses not found in the query
     mathreward_build_info{version,python,grpc}      always 1
+
+Every labelled counter that a dashboard or an alert reads (deploy/grafana, deploy/prometheus) is
+created at 0 for each of its known label sets at start-up, so `rate()` and `increase()` see the
+series from the first scrape instead of an absent one (an alert on an absent series never fires).
 """
 
 from __future__ import annotations
@@ -31,12 +36,18 @@ from importlib import metadata
 import grpc
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, start_http_server
 
-from verifier.types import Result
+from verifier.types import Result, Verdict
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
                     30.0, 60.0)
 _ITEM_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
 _BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
+
+# The known label values, created at 0 at start-up (module docstring).
+PRM_STATUSES = ("ok", "too_long", "no_steps", "error", "timeout")  # = pb StepStatus, lower case
+WORKER_RESTART_REASONS = ("timeout", "memory", "crash", "recycle")
+# StatusCode names the interceptor records; pre-created for every RPC of the service.
+_GRPC_CODES = tuple(code.name for code in grpc.StatusCode)
 
 
 def _package_version() -> str:
@@ -83,9 +94,31 @@ class ServiceMetrics:
         self.rejections = Counter("mathreward_rejections_total",
                                   "Requests refused before any work, by ErrorInfo reason.",
                                   ("reason",), registry=reg)
+        self.adapter_unlocated = Counter(
+            "mathreward_adapter_unlocated_total",
+            "Trainer responses that could not be located in the query (reward 0, not graded).",
+            registry=reg)
         self.build_info = Info("mathreward_build", "Build of the running server.", registry=reg)
         self.build_info.info({"version": _package_version(),
                               "python": platform.python_version(), "grpc": grpc.__version__})
+        self._preinitialise()
+
+    def _preinitialise(self) -> None:
+        """Every known label set of the counters dashboards and alerts use, at 0."""
+        for verdict in Verdict:
+            self.items.labels(verdict=verdict.value)
+        for status in PRM_STATUSES:
+            self.prm_items.labels(status=status)
+        for reason in WORKER_RESTART_REASONS:
+            self.worker_restarts.labels(reason=reason)
+        from mathreward.errors import STATUS_TABLE  # lazy: errors imports grpc_status
+
+        for reason in sorted({row[2] for row in STATUS_TABLE} | {"INTERNAL"}):
+            self.rejections.labels(reason=reason)
+        for labels in _rpc_label_sets():
+            self.started.labels(**labels)
+            for code in _GRPC_CODES:
+                self.handled.labels(**labels, grpc_code=code)
 
     # -- PoolObserver (called by verifier.pool in this process) --------------------------------
     def on_result(self, result: Result, cached: bool) -> None:
@@ -109,6 +142,25 @@ class ServiceMetrics:
     def on_prm_status(self, status: str) -> None:
         self.prm_items.labels(status=status).inc()
 
+    def on_unlocated(self) -> None:
+        self.adapter_unlocated.inc()
+
     def serve_http(self, port: int, host: str = "0.0.0.0") -> tuple[object, object]:
         """Start the /metrics HTTP endpoint for this registry; returns (server, thread)."""
         return start_http_server(port, addr=host, registry=self.registry)
+
+
+def _rpc_label_sets() -> list[dict[str, str]]:
+    """grpc_service / grpc_method / grpc_type of every RPC of RewardService (from the proto)."""
+    from mathreward._pb import reward_pb2
+
+    service = reward_pb2.DESCRIPTOR.services_by_name["RewardService"]
+    out = []
+    for method in service.methods:
+        if method.client_streaming:
+            rpc_type = "bidi_stream" if method.server_streaming else "client_stream"
+        else:
+            rpc_type = "server_stream" if method.server_streaming else "unary"
+        out.append({"grpc_service": service.full_name, "grpc_method": method.name,
+                    "grpc_type": rpc_type})
+    return out

@@ -11,6 +11,12 @@
   term is 0.0, `prm_scored` is False and the reason says why; the ORM part still counts.
 - `PrmQueueFull` from the engine propagates (RESOURCE_EXHAUSTED: retry with backoff).
 
+- An item whose `unlocated` is set (an adapter could not find the response in what the trainer
+  sent, see `mathreward.adapters._response`) is not graded: reward 0.0, verdict NO_ANSWER, the
+  reason says why, and the observer counts it (`mathreward_adapter_unlocated_total`).
+- PRM work is reported to the observer item by item (`mathreward_prm_items_total{status}`), the
+  same statuses as ScoreSteps: ok | too_long | no_steps | error | timeout.
+
 `gather_parts` + `outcome_for` are split out so the ablation tool can score one set of rollouts
 under many specs while running the verifier and the model only once.
 """
@@ -40,6 +46,15 @@ class RewardItem:
     response: str
     gold: str
     steps: tuple[str, ...] = ()
+    unlocated: str = ""  # non-empty: why the response could not be located; reward 0, not graded
+
+
+class RewardObserver(Protocol):
+    """Counts what ComputeReward did (ServiceMetrics implements it)."""
+
+    def on_prm_status(self, status: str) -> None: ...
+
+    def on_unlocated(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -124,7 +139,8 @@ def _prm_part(scored: Any) -> PrmPart:
 
 
 async def _score_prm(items: Sequence[RewardItem], engine: _Engine, separator: str,
-                     deadline: float | None) -> list[PrmPart]:
+                     deadline: float | None, observer: RewardObserver | None = None
+                     ) -> list[PrmPart]:
     requests = [(item.problem, _split(item, separator)) for item in items]
     work = engine.score_many(requests)
     if deadline is None:
@@ -133,13 +149,22 @@ async def _score_prm(items: Sequence[RewardItem], engine: _Engine, separator: st
         try:
             scored = await asyncio.wait_for(work, timeout=max(0.0, deadline - time.monotonic()))
         except TimeoutError:
+            _count_prm(observer, ["timeout"] * len(items))
             return [PrmPart(reason="request deadline") for _ in items]
+    _count_prm(observer, [s.status.name.lower() for s in scored])
     return [_prm_part(s) for s in scored]
+
+
+def _count_prm(observer: RewardObserver | None, statuses: Sequence[str]) -> None:
+    if observer is not None:
+        for status in statuses:
+            observer.on_prm_status(status)
 
 
 async def gather_parts(items: Sequence[RewardItem], options: VerifyOptions, pool: _Pool,
                        engine: _Engine | None, *, need_prm: bool, deadline: float | None = None,
-                       step_separator: str = "\n\n") -> list[RewardParts]:
+                       step_separator: str = "\n\n", observer: RewardObserver | None = None
+                       ) -> list[RewardParts]:
     """Run the ORM and (when `need_prm`) the PRM concurrently; one RewardParts per item."""
     if need_prm and engine is None:
         raise PrmUnavailableError(
@@ -152,7 +177,7 @@ async def gather_parts(items: Sequence[RewardItem], options: VerifyOptions, pool
     if not need_prm:
         return [RewardParts(result=r, prm=None) for r in await orm]
     assert engine is not None
-    prm = asyncio.ensure_future(_score_prm(items, engine, step_separator, deadline))
+    prm = asyncio.ensure_future(_score_prm(items, engine, step_separator, deadline, observer))
     try:
         results, prm_parts = await asyncio.gather(orm, prm)
     except BaseException:
@@ -164,8 +189,25 @@ async def gather_parts(items: Sequence[RewardItem], options: VerifyOptions, pool
 
 async def compute_rewards(items: Sequence[RewardItem], spec: RewardSpec, options: VerifyOptions,
                           pool: _Pool, engine: _Engine | None, deadline: float | None = None,
-                          *, step_separator: str = "\n\n") -> list[RewardOutcome]:
+                          *, step_separator: str = "\n\n", observer: RewardObserver | None = None
+                          ) -> list[RewardOutcome]:
     """Rewards for `items` under `spec`, in request order (see the module docstring)."""
-    parts = await gather_parts(items, options, pool, engine, need_prm=spec.needs_prm,
-                               deadline=deadline, step_separator=step_separator)
-    return [outcome_for(spec, item.id, p) for item, p in zip(items, parts, strict=True)]
+    graded = [item for item in items if not item.unlocated]
+    parts = iter(await gather_parts(graded, options, pool, engine, need_prm=spec.needs_prm,
+                                    deadline=deadline, step_separator=step_separator,
+                                    observer=observer))
+    outcomes = []
+    for item in items:
+        if item.unlocated:
+            if observer is not None:
+                observer.on_unlocated()
+            outcomes.append(unlocated_outcome(item))
+        else:
+            outcomes.append(outcome_for(spec, item.id, next(parts)))
+    return outcomes
+
+
+def unlocated_outcome(item: RewardItem) -> RewardOutcome:
+    """Reward 0 for a response that could not be told apart from its prompt (never graded)."""
+    return RewardOutcome(id=item.id, reward=0.0, verdict=Verdict.NO_ANSWER, extracted=None,
+                         reason=item.unlocated)

@@ -302,7 +302,8 @@ class RewardServicer(reward_pb2_grpc.RewardServiceServicer):
         """`compute_rewards`, with the engine's queue-full turned into PrmQueueFull."""
         try:
             return await compute_rewards(items, spec, options, self._pool, engine, deadline,
-                                         step_separator=self._step_separator)
+                                         step_separator=self._step_separator,
+                                         observer=self._metrics)
         except Exception as exc:
             if engine is not None:
                 from prm.engine import PrmQueueFull as EngineQueueFull  # engine => prm present

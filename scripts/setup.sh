@@ -19,5 +19,10 @@ fi
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   .venv/bin/python -m pip install -q "torch==2.13.0"
 fi
-.venv/bin/python -m pip install -q -e ".[prm,bench,trainers,dev]"
+.venv/bin/python -m pip install -q -e ".[prm,bench,trainers,trainers-test,dev]"
+# The trainers' own code for tests/trainers (docs/trainers.md): OpenRLHF and veRL without their
+# GPU stacks (--no-deps: no vLLM, DeepSpeed, flash-attn, wandb); the modules their reward paths
+# import come with the trainers-test extra above (found by importing them). Their transformers
+# pins are not met on purpose: TRL's transformers is used.
+.venv/bin/python -m pip install -q --no-deps "openrlhf==0.11.2" "verl==0.9.1"
 echo "$want" > "$stamp"

@@ -2,12 +2,17 @@
 
     mathreward.adapters.trl       make_reward_func(...) / reward   (TRL GRPOTrainer reward_funcs)
     mathreward.adapters.verl      compute_score / compute_score_async (custom_reward_function)
-    mathreward.adapters.openrlhf  reward_func(queries, prompts, labels) (--remote_rm_url FILE.py)
+    mathreward.adapters.openrlhf  reward_func(queries, prompts, labels)  (--reward.remote_url F.py)
 
-Shared here: pulling text out of the trainers' prompt/completion shapes, stripping the prompt
-from OpenRLHF's query, and reading `MATHREWARD_ADDRESS` / `MATHREWARD_SPEC` /
-`MATHREWARD_TIMEOUT_S` for adapters used by import path (read at call time, never at import).
-No adapter ever raises for a bad item or a failed call: it logs and returns the fallback reward.
+Shared here: pulling text out of the trainers' prompt/completion shapes, and reading
+`MATHREWARD_ADDRESS` / `MATHREWARD_SPEC` / `MATHREWARD_TIMEOUT_S` / `MATHREWARD_ON_ERROR` /
+`MATHREWARD_ANSWER_COLUMN` for adapters used by import path (read at call time, never at import).
+Locating the response in OpenRLHF's query: `mathreward.adapters._response`.
+
+No silent zeros: when the service cannot answer (after retrying until the deadline) the adapters
+follow `on_error`: "raise" (the default: the training step fails with a clear error), "zero"
+(reward 0 for every sample, a warning logged), or "none" (TRL only: None = no reward for the
+sample). A missing gold column is always an error that names the column looked for.
 """
 
 from __future__ import annotations
@@ -22,7 +27,28 @@ from mathreward.reward_spec import RewardSpec, get_preset
 ENV_ADDRESS = "MATHREWARD_ADDRESS"
 ENV_SPEC = "MATHREWARD_SPEC"
 ENV_TIMEOUT = "MATHREWARD_TIMEOUT_S"
+ENV_ON_ERROR = "MATHREWARD_ON_ERROR"
+ENV_ANSWER_COLUMN = "MATHREWARD_ANSWER_COLUMN"
 DEFAULT_ADDRESS = "localhost:50051"
+ON_ERROR_CHOICES = ("raise", "zero", "none")
+
+
+class MissingGoldError(ValueError):
+    """The gold answers are not where the adapter was told to look (names what it looked for)."""
+
+
+def resolve_on_error(value: str | None = None, environ: Mapping[str, str] | None = None, *,
+                     allow_none: bool = True) -> str:
+    """`value`, else MATHREWARD_ON_ERROR, else "raise"; checked against the choices."""
+    env = os.environ if environ is None else environ
+    choice = (value or env.get(ENV_ON_ERROR) or "raise").strip().lower()
+    if choice not in ON_ERROR_CHOICES:
+        raise ValueError(f"on_error={choice!r}: choose one of {', '.join(ON_ERROR_CHOICES)} "
+                         f"(argument on_error= or {ENV_ON_ERROR})")
+    if choice == "none" and not allow_none:
+        raise ValueError("on_error='none' is for TRL only (None = no reward for a sample); this "
+                         "trainer has no such value: use 'raise' or 'zero'")
+    return choice
 
 
 def message_text(value: Any, role: str | None = None) -> str:
@@ -47,18 +73,6 @@ def completion_text(completion: Any) -> str:
 def prompt_text(prompt: Any) -> str:
     """TRL prompt: a string, or a message list whose last user message is the problem."""
     return message_text(prompt, role="user")
-
-
-def strip_prompt(query: str, prompt: str) -> str:
-    """OpenRLHF's query is prompt + response (decoded together): return the response part.
-
-    Exact prefix first; else the text after the prompt's last occurrence (a decoded query may
-    carry a BOS token or re-spaced template before the prompt); else the whole query.
-    """
-    if prompt and query.startswith(prompt):
-        return query[len(prompt):]
-    at = query.rfind(prompt) if prompt else -1
-    return query[at + len(prompt):] if at >= 0 else query
 
 
 def resolve_spec(spec: RewardSpec | str | None) -> RewardSpec:

@@ -8,8 +8,16 @@ the client there, and every caller (any thread, any loop) hands it work through
 `asyncio.run_coroutine_threadsafe`. The same loop hosts `MicroBatcher`, which coalesces
 per-sample calls arriving within `max_wait_ms` into one ComputeReward request.
 
-Nothing is created at import: `RewarderCache.get(config)` builds the Rewarder on first use (and
-again in a forked child, whose copy of the thread is dead).
+Nothing is created at import: `rewarder_for(config)` builds the Rewarder on first use, once per
+process (again in a forked child, whose copy of the thread is dead). The registry lives here, in
+an importable module, and is reached only through `rewarder_for`: a reward function that veRL
+loads from a file path and Ray pickles by value (cloudpickle) then captures a reference to
+`rewarder_for`, never a client, a loop or a lock (`cannot pickle '_thread.lock'`); the unpickled
+function builds its own client in the worker process on its first call.
+
+Failures: the client retries UNAVAILABLE (server down, draining) and overload with exponential
+backoff and jitter until `timeout_s` runs out, then `compute*` raise `RewardServiceError` naming
+the address, the attempts and the last error. What the adapter does with it is its `on_error`.
 """
 
 from __future__ import annotations
@@ -25,6 +33,14 @@ from mathreward.reward_spec import RewardSpec, get_preset
 from mathreward.rewards import RewardItem, RewardOutcome
 from verifier.types import VerifyOptions
 
+# Enough attempts that the deadline (`timeout_s`), not the count, ends the retries.
+RETRY_ATTEMPTS = 10_000
+MAX_BACKOFF_S = 2.0
+
+
+class RewardServiceError(RuntimeError):
+    """ComputeReward failed after retrying until the deadline (server down, overloaded, ...)."""
+
 
 @dataclass(frozen=True)
 class RemoteConfig:
@@ -33,7 +49,7 @@ class RemoteConfig:
     address: str  # "host:port", or any gRPC target the client accepts ("dns:///svc:50051")
     spec: RewardSpec = field(default_factory=lambda: get_preset("orm"))
     options: VerifyOptions = field(default_factory=VerifyOptions)
-    timeout_s: float = 120.0  # deadline of one ComputeReward call
+    timeout_s: float = 120.0  # deadline of one ComputeReward call, retries included
     max_batch_items: int = 512  # micro-batcher: flush at this many items ...
     max_wait_ms: float = 5.0  # ... or this long after the first item of a batch arrived
 
@@ -106,15 +122,26 @@ class Rewarder:
 
     async def _client_on_loop(self):
         if self._client is None:
-            from mathreward.client import RewardClient  # lazy: grpc channel made on this loop
+            # lazy: the grpc channel is made on this loop
+            from mathreward.client import ClientConfig, RetryPolicy, RewardClient
 
-            self._client = RewardClient(self.config.address)
+            retry = RetryPolicy(max_attempts=RETRY_ATTEMPTS, max_backoff_s=MAX_BACKOFF_S)
+            self._client = RewardClient(self.config.address, ClientConfig(
+                timeout_s=self.config.timeout_s, retry=retry))
         return self._client
 
     async def _send(self, items: list[RewardItem]) -> list[RewardOutcome]:
+        from mathreward.errors import RewardRpcError
+
         client = await self._client_on_loop()
-        return await client.compute_reward(items, self.config.spec, options=self.config.options,
-                                           timeout=self.config.timeout_s)
+        try:
+            return await client.compute_reward(items, self.config.spec,
+                                               options=self.config.options,
+                                               timeout=self.config.timeout_s)
+        except RewardRpcError as exc:
+            raise RewardServiceError(
+                f"mathreward: ComputeReward at {self.config.address} failed after "
+                f"{exc.attempts} attempt(s) within {self.config.timeout_s:g} s: {exc}") from exc
 
     def _submit(self, coro: Awaitable) -> concurrent.futures.Future:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
@@ -171,3 +198,14 @@ class RewarderCache:
             rewarders, self._rewarders = list(self._rewarders.values()), {}
         for rewarder in rewarders:
             rewarder.close()
+
+
+# The process's Rewarders for the module-level adapter functions (veRL, OpenRLHF, TRL's `reward`).
+# Module state on purpose: those trainers call plain functions, which have nowhere else to keep a
+# client; it is reached only through `rewarder_for`, so pickled functions never capture it.
+_PROCESS_REWARDERS = RewarderCache()
+
+
+def rewarder_for(config: RemoteConfig) -> Rewarder:
+    """This process's Rewarder for `config` (built on first use; rebuilt after a fork)."""
+    return _PROCESS_REWARDERS.get(config)

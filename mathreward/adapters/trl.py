@@ -1,7 +1,7 @@
 """TRL adapter: a GRPOTrainer reward function backed by the mathreward service.
 
     from mathreward.adapters.trl import make_reward_func
-    reward = make_reward_func(address="localhost:50051", spec="orm", answer_column="answer")
+    reward = make_reward_func(address="localhost:50051", spec="orm")  # gold: "answer"/"solution"
     trainer = GRPOTrainer(model=..., reward_funcs=[reward], train_dataset=ds, args=GRPOConfig(...))
 
 or by import path, configured by the environment (read at call time):
@@ -17,36 +17,66 @@ it returns one float per completion. Async callables (an `async def __call__` co
 on TRL's daemon event loop, concurrently with the other async reward functions. Completions are
 strings, or message lists in conversational datasets (the last assistant message is the answer).
 
-One batched ComputeReward RPC per call. A failed call (server down, deadline) or a missing answer
-column never raises: every completion gets `fallback_reward` and a warning is logged.
+One batched ComputeReward RPC per call.
+
+Gold answers: the column named by `answer_column=` (or MATHREWARD_ANSWER_COLUMN); with neither,
+"answer", else "solution" (the column TRL's own `accuracy_reward` reads; a worked solution there
+is reduced to its last `\\boxed{}`, as TRL's reward parses it). A missing column raises
+`MissingGoldError` naming the column(s) looked for and the columns present: never silent zeros.
+
+When the service cannot answer (it is retried with backoff until `timeout_s`): `on_error=`
+(or MATHREWARD_ON_ERROR) "raise" (default: the step fails with `RewardServiceError`), "zero"
+(every completion 0.0, a warning), or "none" (every completion None: TRL then ignores this reward
+function for those samples, as it does for a function that does not apply).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
-from mathreward.adapters import completion_text, config_from_env, prompt_text
+from mathreward.adapters import (
+    ENV_ANSWER_COLUMN,
+    MissingGoldError,
+    completion_text,
+    config_from_env,
+    prompt_text,
+    resolve_on_error,
+)
 from mathreward.adapters._remote import RemoteConfig, RewarderCache
 from mathreward.reward_spec import RewardSpec
 from mathreward.rewards import RewardItem, RewardOutcome
+from verifier.extract import extract_answer
 from verifier.types import Verdict
 
 log = logging.getLogger(__name__)
+
+AUTO_ANSWER_COLUMNS = ("answer", "solution")  # looked for, in order, when none is named
+_WORKED_SOLUTION_COLUMN = "solution"  # TRL's convention: may hold a whole worked solution
+
+
+def gold_from_solution(text: str) -> str:
+    """A worked solution's final answer (its last \\boxed{}), else the text unchanged."""
+    if "\\boxed" not in text:
+        return text
+    return extract_answer(text) or text
 
 
 class TrlRewardFunc:
     """An async TRL reward function; build it with `make_reward_func`."""
 
-    def __init__(self, config: RemoteConfig, answer_column: str = "answer",
+    def __init__(self, config: RemoteConfig, answer_column: str | None = None,
                  problem_column: str | None = None, fallback_reward: float = 0.0,
-                 name: str = "mathreward") -> None:
+                 name: str = "mathreward", on_error: str | None = None) -> None:
         self.config = config
-        self.answer_column = answer_column
+        self.answer_column = answer_column  # None: MATHREWARD_ANSWER_COLUMN, else auto
         self.problem_column = problem_column  # None: the problem is the prompt's text
-        self.fallback_reward = fallback_reward
+        self.fallback_reward = fallback_reward  # what on_error="zero" pays
+        self.on_error = on_error  # None: MATHREWARD_ON_ERROR, else "raise" (read at call time)
         self.__name__ = name  # TRL logs rewards/<__name__>/mean
         self._cache = RewarderCache()  # the client, built lazily on first call
 
@@ -62,34 +92,57 @@ class TrlRewardFunc:
     def close(self) -> None:
         self._cache.close()
 
+    def _golds(self, n: int, kwargs: dict[str, Any]) -> list[str]:
+        named = self.answer_column or os.environ.get(ENV_ANSWER_COLUMN)
+        wanted = (named,) if named else AUTO_ANSWER_COLUMNS
+        column = next((c for c in wanted if kwargs.get(c) is not None), None)
+        if column is None:
+            present = sorted(k for k in kwargs if k not in _TRL_KWARGS)
+            how = (f"answer_column={named!r}" if named else
+                   f"none named, so {' then '.join(map(repr, AUTO_ANSWER_COLUMNS))}")
+            raise MissingGoldError(
+                f"mathreward: no gold-answer column {' or '.join(map(repr, wanted))} in the "
+                f"dataset ({how}); dataset columns: {present}. Name yours with "
+                f"make_reward_func(answer_column=...) or {ENV_ANSWER_COLUMN}.")
+        golds = list(kwargs[column])
+        if len(golds) != n:
+            raise MissingGoldError(f"mathreward: column {column!r} has {len(golds)} values for "
+                                   f"{n} completions")
+        if column == _WORKED_SOLUTION_COLUMN:
+            return [gold_from_solution(str(g)) for g in golds]
+        return [str(g) for g in golds]
+
     def _items(self, prompts: Sequence[Any], completions: Sequence[Any],
-               kwargs: dict[str, Any]) -> list[RewardItem] | None:
-        golds = kwargs.get(self.answer_column)
-        if golds is None or len(golds) != len(completions):
-            log.warning("mathreward: dataset column %r missing or wrong length; columns: %s",
-                        self.answer_column, sorted(k for k in kwargs if not k.startswith("log_")))
-            return None
+               kwargs: dict[str, Any]) -> list[RewardItem]:
+        golds = self._golds(len(completions), kwargs)
         problems = kwargs.get(self.problem_column) if self.problem_column else None
         if problems is None:
             problems = [prompt_text(p) for p in prompts]
         return [RewardItem(id=str(i), problem=str(problems[i] or ""),
-                           response=completion_text(c), gold=str(golds[i]))
+                           response=completion_text(c), gold=golds[i])
                 for i, c in enumerate(completions)]
 
     async def __call__(self, prompts: Sequence[Any], completions: Sequence[Any],
-                       **kwargs: Any) -> list[float]:
+                       **kwargs: Any) -> list[float | None]:
         n = len(completions)
+        on_error = resolve_on_error(self.on_error)
         items = self._items(prompts, completions, kwargs)
-        if items is None:
-            return [self.fallback_reward] * n
         try:
             outcomes = await self._cache.get(self.config).acompute(items)
-        except Exception as exc:  # never fail a training step over reward: log and fall back
-            log.warning("mathreward: ComputeReward failed (%s); %d completions get reward %s",
-                        exc, n, self.fallback_reward)
-            return [self.fallback_reward] * n
+        except Exception as exc:
+            if on_error == "raise":
+                raise
+            fallback = None if on_error == "none" else self.fallback_reward
+            log.warning("mathreward: %s; on_error=%s: %d completions get reward %s", exc,
+                        on_error, n, fallback)
+            return [fallback] * n
         _log_parts(outcomes, kwargs.get("log_extra"), kwargs.get("log_metric"))
         return [float(o.reward) for o in outcomes]
+
+
+# The keyword arguments TRL adds beside the dataset columns (not columns themselves).
+_TRL_KWARGS = frozenset({"prompts", "completions", "completion_ids", "trainer_state",
+                         "log_extra", "log_metric", "environments"})
 
 
 def _log_parts(outcomes: Sequence[RewardOutcome], log_extra: Callable | None,
@@ -110,19 +163,23 @@ def _log_parts(outcomes: Sequence[RewardOutcome], log_extra: Callable | None,
 
 
 def make_reward_func(address: str | None = None, spec: RewardSpec | str | None = None,
-                     answer_column: str = "answer", *, problem_column: str | None = None,
-                     timeout_s: float | None = None, fallback_reward: float = 0.0,
-                     name: str | None = None) -> TrlRewardFunc:
+                     answer_column: str | None = None, *, problem_column: str | None = None,
+                     timeout_s: float | None = None, on_error: str | None = None,
+                     fallback_reward: float = 0.0, name: str | None = None) -> TrlRewardFunc:
     """An async reward function for `GRPOTrainer(reward_funcs=[...])`.
 
     address/spec default to MATHREWARD_ADDRESS / MATHREWARD_SPEC (read now), then
-    "localhost:50051" / "orm". `answer_column` names the dataset column holding the gold answer.
+    "localhost:50051" / "orm". `answer_column` names the dataset column holding the gold answer
+    (default: MATHREWARD_ANSWER_COLUMN, else "answer", else "solution"). `timeout_s` bounds one
+    call including its retries. `on_error`: "raise" | "zero" | "none" (module docstring).
     """
     config = config_from_env(address, spec)
     if timeout_s is not None:
-        config = RemoteConfig(address=config.address, spec=config.spec, timeout_s=timeout_s)
+        config = replace(config, timeout_s=timeout_s)
+    if on_error is not None:
+        resolve_on_error(on_error)  # a bad value fails here, not at the first step
     return TrlRewardFunc(config, answer_column, problem_column, fallback_reward,
-                         name or f"mathreward_{config.spec.label}")
+                         name or f"mathreward_{config.spec.label}", on_error)
 
 
 class _EnvRewardFunc:
@@ -134,7 +191,7 @@ class _EnvRewardFunc:
         self._funcs: dict[RemoteConfig, TrlRewardFunc] = {}  # filled lazily, one per config
 
     async def __call__(self, prompts: Sequence[Any], completions: Sequence[Any],
-                       **kwargs: Any) -> list[float]:
+                       **kwargs: Any) -> list[float | None]:
         config = config_from_env()
         func = self._funcs.get(config)
         if func is None:

@@ -1,4 +1,4 @@
-"""Each trainer adapter's contract against a real server, and its fallback when none answers.
+"""Each trainer adapter's contract against a real server, and what it does when none answers.
 
 Run: .venv/bin/pytest tests/trainers/test_adapters.py -q
 The server is the shared real one (tests/conftest.py); "server down" is a real closed port.
@@ -10,15 +10,14 @@ import asyncio
 import inspect
 import socket
 import threading
-import time
 
 import pytest
 
-from mathreward.adapters import completion_text, prompt_text, strip_prompt
+from mathreward.adapters import MissingGoldError, completion_text, config_from_env, prompt_text
 from mathreward.adapters import openrlhf as openrlhf_adapter
 from mathreward.adapters import trl as trl_adapter
 from mathreward.adapters import verl as verl_adapter
-from mathreward.adapters._remote import MicroBatcher
+from mathreward.adapters._remote import MicroBatcher, RewardServiceError, rewarder_for
 from mathreward.rewards import RewardItem, RewardOutcome
 from verifier.types import Verdict
 
@@ -51,17 +50,6 @@ def test_prompt_text_takes_the_last_user_turn():
     assert prompt_text(chat) == "What is 1+1?" and prompt_text("raw") == "raw"
 
 
-@pytest.mark.parametrize(("query", "prompt", "expected"), [
-    ("Q: 1+1? A: \\boxed{2}", "Q: 1+1? A:", " \\boxed{2}"),
-    ("<s>Q: 1+1? A: 2", "Q: 1+1? A:", " 2"),  # BOS before the prompt in the decoded query
-    ("Q \\boxed{9} R \\boxed{3}", "Q \\boxed{9} R", " \\boxed{3}"),
-    ("no prompt here", "missing", "no prompt here"),
-    ("resp", "", "resp"),
-])
-def test_strip_prompt(query, prompt, expected):
-    assert strip_prompt(query, prompt) == expected
-
-
 # -- TRL ----------------------------------------------------------------------------------------
 
 def test_trl_reward_func_contract(server):
@@ -90,11 +78,10 @@ def test_trl_reward_func_from_another_loop_each_call(server):
     func.close()
 
 
-def test_trl_missing_answer_column_falls_back(server, caplog):
+def test_trl_missing_answer_column_raises(server):
     func = trl_adapter.make_reward_func(address=server.address)
-    rewards = asyncio.run(func(prompts=["p", "q"], completions=["\\boxed{1}", "x"],
-                               gold=["1", "2"]))
-    assert rewards == [0.0, 0.0] and "answer" in caplog.text
+    with pytest.raises(MissingGoldError, match="'answer' or 'solution'"):
+        asyncio.run(func(prompts=["p", "q"], completions=["\\boxed{1}", "x"], gold=["1", "2"]))
     func.close()
 
 
@@ -108,13 +95,16 @@ def test_trl_module_level_reward_reads_the_environment(server, monkeypatch):
     assert rewards == [1.0, -1.0]
 
 
-def test_trl_server_down_returns_fallback(closed_address):
-    func = trl_adapter.make_reward_func(address=closed_address, timeout_s=5.0)
-    start = time.monotonic()
-    rewards = asyncio.run(func(prompts=["p"] * 3, completions=["\\boxed{1}"] * 3,
-                               answer=["1"] * 3))
-    assert rewards == [0.0, 0.0, 0.0] and time.monotonic() - start < 10
+def test_trl_server_down_raises_unless_told_otherwise(closed_address):
+    func = trl_adapter.make_reward_func(address=closed_address, timeout_s=2.0)
+    with pytest.raises(RewardServiceError, match=closed_address):
+        asyncio.run(func(prompts=["p"] * 3, completions=["\\boxed{1}"] * 3, answer=["1"] * 3))
     func.close()
+    zero = trl_adapter.make_reward_func(address=closed_address, timeout_s=1.0, on_error="zero")
+    assert asyncio.run(zero(prompts=["p"], completions=["\\boxed{1}"], answer=["1"])) == [0.0]
+    zero.close()
+    with pytest.raises(ValueError, match="on_error"):
+        trl_adapter.make_reward_func(address=closed_address, on_error="ignore")
 
 
 # -- veRL ---------------------------------------------------------------------------------------
@@ -124,13 +114,13 @@ def test_verl_compute_score_contract(server):
                                         {"index": 3, "question": "6*2?"},
                                         address=server.address, reward_router_address=None)
     assert result == {"score": 1.0, "acc": True, "verdict": "correct", "pred": "12",
-                      "prm_aggregate": -1.0}
+                      "prm_aggregate": 0.0, "prm_scored": False}
     wrong = verl_adapter.compute_score("x", "\\boxed{11}", "12", address=server.address)
     assert wrong["score"] == 0.0 and set(wrong) == set(result)  # same keys on every call
 
 
 def test_verl_concurrent_sync_calls_are_coalesced(server):
-    rewarder = verl_adapter._rewarder(server.address, "orm")
+    rewarder = rewarder_for(config_from_env(server.address, "orm"))
     before = rewarder.batches_sent
     results: list[dict] = [{}] * 16
 
@@ -149,7 +139,7 @@ def test_verl_concurrent_sync_calls_are_coalesced(server):
 
 def test_verl_async_variant_is_coalesced(server):
     assert inspect.iscoroutinefunction(verl_adapter.compute_score_async)
-    rewarder = verl_adapter._rewarder(server.address, "orm")
+    rewarder = rewarder_for(config_from_env(server.address, "orm"))
 
     async def main() -> list[dict]:
         before = rewarder.batches_sent
@@ -162,21 +152,16 @@ def test_verl_async_variant_is_coalesced(server):
     assert [r["acc"] for r in results] == [i == 3 for i in range(8)]
 
 
-def test_verl_batch_manager_contract(server):
-    out = verl_adapter.compute_score_batch(
-        data_sources=["a", "b", "c"], solution_strs=["\\boxed{1}", "\\boxed{2}", "none"],
-        ground_truths=["1", "3", "1"], extra_infos=[{"index": 0}, None, {"index": 2}],
-        address=server.address, spec="orm_format_penalty")
-    assert [r["score"] for r in out] == [1.0, 0.0, -1.0]
-    assert [r["verdict"] for r in out] == ["correct", "incorrect", "no_answer"]
-
-
-def test_verl_server_down_returns_fallback(closed_address):
-    result = verl_adapter.compute_score("d", "\\boxed{1}", "1", address=closed_address)
+def test_verl_server_down_raises_unless_told_otherwise(closed_address, monkeypatch):
+    monkeypatch.setenv("MATHREWARD_TIMEOUT_S", "2")
+    with pytest.raises(RewardServiceError, match=closed_address):
+        verl_adapter.compute_score("d", "\\boxed{1}", "1", address=closed_address)
+    result = verl_adapter.compute_score("d", "\\boxed{1}", "1", address=closed_address,
+                                        on_error="zero")
     assert result["score"] == 0.0 and result["verdict"] == "error"
-    batch = verl_adapter.compute_score_batch(["d"] * 2, ["\\boxed{1}"] * 2, ["1"] * 2,
-                                             address=closed_address)
-    assert [r["score"] for r in batch] == [0.0, 0.0]
+    with pytest.raises(ValueError, match="TRL only"):
+        verl_adapter.compute_score("d", "\\boxed{1}", "1", address=closed_address,
+                                   on_error="none")
 
 
 # -- OpenRLHF -----------------------------------------------------------------------------------
@@ -205,9 +190,12 @@ def test_openrlhf_loads_as_a_file_like_openrlhf_does(server, monkeypatch):
     assert out["rewards"].tolist() == [1.0]
 
 
-def test_openrlhf_server_down_returns_fallback(closed_address, monkeypatch):
+def test_openrlhf_server_down_raises_unless_told_otherwise(closed_address, monkeypatch):
     monkeypatch.setenv("MATHREWARD_ADDRESS", closed_address)
-    monkeypatch.setenv("MATHREWARD_TIMEOUT_S", "5")
+    monkeypatch.setenv("MATHREWARD_TIMEOUT_S", "2")
+    with pytest.raises(RewardServiceError, match=closed_address):
+        openrlhf_adapter.reward_func(["q a"], ["q"], ["1"])
+    monkeypatch.setenv("MATHREWARD_ON_ERROR", "zero")
     out = openrlhf_adapter.reward_func(["q a"], ["q"], ["1"])
     assert out["rewards"].tolist() == [0.0] and out["scores"].tolist() == [0.0]
 
@@ -230,3 +218,16 @@ def test_micro_batcher_flushes_on_size_and_on_time():
 
     asyncio.run(main())
     assert sent == [4, 2]
+
+
+# -- GSM8K's "#### X" final answers (issue 14 item 11; the extraction is verifier/extract.py's) --
+
+@pytest.mark.xfail(strict=True, reason="needs extract branch: '#### X' as a final answer")
+def test_gsm8k_hash_answer_pays_through_the_adapters(server, monkeypatch):
+    response = "Natalia sold 48/2 = 24 clips in May.\nShe sold 48+24 = 72 clips.\n#### 18"
+    result = verl_adapter.compute_score("openai/gsm8k", response, "18", address=server.address)
+    assert result["score"] == 1.0 and result["pred"] == "18"
+    monkeypatch.setenv("MATHREWARD_ADDRESS", server.address)
+    out = openrlhf_adapter.reward_func(["Q: how many? A: " + response + "</s>"],
+                                       ["Q: how many? A:"], ["18"])
+    assert out["rewards"].tolist() == [1.0]

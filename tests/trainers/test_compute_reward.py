@@ -103,7 +103,8 @@ def test_http_get_reward(http_server):
                          {"query": queries, "prompts": prompts, "labels": ["4", "6"]})
     assert status == 200
     assert data["rewards"] == [1.0, 0.0] and data["scores"] == [1.0, 0.0]
-    assert data["extra_logs"] == {"correct": [1.0, 0.0]}
+    assert data["extra_logs"] == {"correct": [1.0, 0.0], "prm_aggregate": [0.0, 0.0],
+                                  "prm_scored": [0.0, 0.0], "unlocated": [0.0, 0.0]}
     status, data = _post(http_server.handle.http_port,
                          {"query": queries, "prompts": prompts, "labels": ["4", "6"],
                           "spec": "orm_deepscaler"})
