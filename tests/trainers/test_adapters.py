@@ -222,7 +222,6 @@ def test_micro_batcher_flushes_on_size_and_on_time():
 
 # -- GSM8K's "#### X" final answers (issue 14 item 11; the extraction is verifier/extract.py's) --
 
-@pytest.mark.xfail(strict=True, reason="needs extract branch: '#### X' as a final answer")
 def test_gsm8k_hash_answer_pays_through_the_adapters(server, monkeypatch):
     response = "Natalia sold 48/2 = 24 clips in May.\nShe sold 48+24 = 72 clips.\n#### 18"
     result = verl_adapter.compute_score("openai/gsm8k", response, "18", address=server.address)
