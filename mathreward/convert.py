@@ -179,7 +179,8 @@ def reward_outcome_from_pb(message: pb.ComputeRewardResult) -> Any:
         verdict=PB_TO_VERDICT.get(message.verdict, Verdict.NO_ANSWER),
         extracted=message.extracted_answer or None, reason=message.reason,
         step_scores=tuple(message.step_scores),
-        prm_aggregate=message.prm_aggregate if message.prm_scored else None)
+        prm_aggregate=message.prm_aggregate if message.prm_scored else None,
+        extracted_by=message.extracted_by)
 
 
 # -- ComputeReward, server side (owner: trainers/H6) ---------------------------------------------
@@ -232,4 +233,4 @@ def reward_outcome_to_pb(outcome: Any) -> pb.ComputeRewardResult:
         extracted_answer=outcome.extracted or "", reason=outcome.reason,
         step_scores=list(outcome.step_scores),
         prm_aggregate=outcome.prm_aggregate if outcome.prm_aggregate is not None else 0.0,
-        prm_scored=outcome.prm_scored)
+        prm_scored=outcome.prm_scored, extracted_by=outcome.extracted_by)

@@ -85,6 +85,7 @@ class RewardOutcome:
     reason: str
     step_scores: tuple[float, ...] = ()
     prm_aggregate: float | None = None  # None: not computed (not needed, or not scorable)
+    extracted_by: str = ""  # the extraction rule that found the answer ("" when none did)
 
     @property
     def prm_scored(self) -> bool:
@@ -119,6 +120,7 @@ def outcome_for(spec: RewardSpec, item_id: str, parts: RewardParts) -> RewardOut
         reason=reason,
         step_scores=scores,
         prm_aggregate=prm_agg,
+        extracted_by=parts.result.extracted_by,
     )
 
 

@@ -210,7 +210,7 @@ class ComputeRewardRequest(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[ComputeRewardItem, _Mapping]]] = ..., spec: _Optional[_Union[RewardSpec, _Mapping]] = ..., options: _Optional[_Union[VerifyOptions, _Mapping]] = ...) -> None: ...
 
 class ComputeRewardResult(_message.Message):
-    __slots__ = ("id", "reward", "verdict", "extracted_answer", "reason", "step_scores", "prm_aggregate", "prm_scored")
+    __slots__ = ("id", "reward", "verdict", "extracted_answer", "reason", "step_scores", "prm_aggregate", "prm_scored", "extracted_by")
     ID_FIELD_NUMBER: _ClassVar[int]
     REWARD_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
@@ -219,6 +219,7 @@ class ComputeRewardResult(_message.Message):
     STEP_SCORES_FIELD_NUMBER: _ClassVar[int]
     PRM_AGGREGATE_FIELD_NUMBER: _ClassVar[int]
     PRM_SCORED_FIELD_NUMBER: _ClassVar[int]
+    EXTRACTED_BY_FIELD_NUMBER: _ClassVar[int]
     id: str
     reward: float
     verdict: Verdict
@@ -227,7 +228,8 @@ class ComputeRewardResult(_message.Message):
     step_scores: _containers.RepeatedScalarFieldContainer[float]
     prm_aggregate: float
     prm_scored: bool
-    def __init__(self, id: _Optional[str] = ..., reward: _Optional[float] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., extracted_answer: _Optional[str] = ..., reason: _Optional[str] = ..., step_scores: _Optional[_Iterable[float]] = ..., prm_aggregate: _Optional[float] = ..., prm_scored: _Optional[bool] = ...) -> None: ...
+    extracted_by: str
+    def __init__(self, id: _Optional[str] = ..., reward: _Optional[float] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., extracted_answer: _Optional[str] = ..., reason: _Optional[str] = ..., step_scores: _Optional[_Iterable[float]] = ..., prm_aggregate: _Optional[float] = ..., prm_scored: _Optional[bool] = ..., extracted_by: _Optional[str] = ...) -> None: ...
 
 class ComputeRewardResponse(_message.Message):
     __slots__ = ("results",)

@@ -1,12 +1,12 @@
 """`mathreward reward`: rewards for a JSONL file of responses under one reward spec.
 
     .venv/bin/mathreward reward IN.jsonl [-o OUT.jsonl] [--spec orm] [--server HOST:PORT]
-        [--workers N] [--prm PATH] [--device auto] [--require-think]
+        [--workers N] [--prm PATH] [--device auto] [--require-think] [--extraction lenient]
 
 Input lines `{"id", "problem", "response", "gold"}` (`problem` is needed by PRM specs only);
-output lines `{"id", "reward", "verdict", "extracted", "reason", "prm_aggregate", "prm_scored",
-"step_scores"}` in input order. `-` is stdin/stdout (the default output). Without `--server` the
-rewards are computed in this process (verifier pool; the bundled PRM is loaded only for a spec
+output lines `{"id", "reward", "verdict", "extracted", "extracted_by", "reason", "prm_aggregate",
+"prm_scored", "step_scores"}` in input order. `-` is stdin/stdout (the default output). Without
+`--server` the rewards are computed in this process (verifier pool; the bundled PRM is loaded only for a spec
 that needs it); with it, by a running service's ComputeReward. A malformed line is an error
 naming the line (exit 2). A progress bar goes to stderr when stderr is a terminal.
 """
@@ -26,7 +26,7 @@ from mathreward.backends import Backend, LocalBackend, RemoteBackend
 from mathreward.commands._streams import open_input, open_output
 from mathreward.reward_spec import PRESETS, RewardSpec, SpecError, get_preset
 from mathreward.rewards import RewardItem, RewardOutcome
-from verifier.types import VerifyOptions
+from verifier.types import EXTRACTION_MODES, VerifyOptions
 
 CHUNK = 256  # items per ComputeReward call / in-process batch
 
@@ -43,6 +43,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--prm", metavar="PATH", help="PRM checkpoint (default: bundled)")
     parser.add_argument("--device", default="auto", help="PRM device: auto | cpu | cuda[:N]")
     parser.add_argument("--require-think", action="store_true", help="both think tags required")
+    parser.add_argument("--extraction", choices=EXTRACTION_MODES, default="strict",
+                        help="answer extraction (grading-policy rule 4): strict (default, for RL)"
+                             " or lenient (for evaluating instruct models)")
     parser.set_defaults(func=run)
 
 
@@ -66,7 +69,8 @@ def read_items(lines: Iterable[str]) -> list[RewardItem]:
 def record(outcome: RewardOutcome) -> dict:
     return {"id": outcome.id, "reward": outcome.reward,
             "verdict": outcome.verdict.value if outcome.verdict else None,
-            "extracted": outcome.extracted, "reason": outcome.reason,
+            "extracted": outcome.extracted, "extracted_by": outcome.extracted_by,
+            "reason": outcome.reason,
             "prm_aggregate": outcome.prm_aggregate, "prm_scored": outcome.prm_scored,
             "step_scores": list(outcome.step_scores)}
 
@@ -96,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     except (SpecError, ValueError, OSError) as exc:
         print(f"mathreward reward: {exc}", file=sys.stderr)
         return 2
-    options = VerifyOptions(require_think=args.require_think)
+    options = VerifyOptions(require_think=args.require_think, extraction=args.extraction)
     backend: Backend = (RemoteBackend(args.server, options) if args.server else
                         LocalBackend(options, workers=args.workers, prm_path=args.prm,
                                      need_prm=spec.needs_prm, device=args.device))

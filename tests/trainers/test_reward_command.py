@@ -45,3 +45,26 @@ def test_reward_errors_exit_nonzero_with_a_message(tmp_path, server, capsys):
     assert "line 1" in capsys.readouterr().err
     assert main(["reward", str(path), "--spec", "prm_min", "--server", server.address]) == 1
     assert "FAILED_PRECONDITION" in capsys.readouterr().err
+
+
+def test_compute_reward_names_the_extraction_rule_and_takes_lenient_per_request(client) -> None:
+    """ComputeReward reports `extracted_by` like VerifyAnswers, and honours the request's
+    extraction option: a response with no box and no statement pays only in lenient mode."""
+    items = [{"id": "box", "problem": "", "response": r"so \boxed{18}", "gold": "18"},
+             {"id": "hash", "problem": "", "response": "48 - 30 = 18\n#### 18", "gold": "18"},
+             {"id": "heading", "problem": "", "response": "Final answer\n18", "gold": "18"}]
+    strict = client.compute_reward(items, "orm")
+    assert [(o.reward, o.extracted_by) for o in strict] == [
+        (1.0, "boxed"), (1.0, "gsm8k_hash"), (0.0, "")]
+    lenient = client.compute_reward(items, "orm", {"extraction": "lenient"})
+    assert lenient[2].reward == 1.0 and lenient[2].extracted_by.startswith("lenient")
+
+
+def test_reward_command_extraction_flag(tmp_path, server, capsys) -> None:
+    data = tmp_path / "in.jsonl"
+    data.write_text(json.dumps({"id": "a", "problem": "", "response": "Final answer\n18",
+                                "gold": "18"}) + "\n")
+    for flags, reward in (([], 0.0), (["--extraction", "lenient"], 1.0)):
+        assert main(["reward", str(data), "--server", server.address, *flags]) == 0
+        (line,) = capsys.readouterr().out.splitlines()
+        assert json.loads(line)["reward"] == reward
