@@ -6,9 +6,9 @@
 Input lines `{"id", "problem", "response", "gold"}` (`problem` is needed by PRM specs only);
 output lines `{"id", "reward", "verdict", "extracted", "extracted_by", "reason", "prm_aggregate",
 "prm_scored", "step_scores"}` in input order. `-` is stdin/stdout (the default output). Without
-`--server` the rewards are computed in this process (verifier pool; the bundled PRM is loaded only for a spec
-that needs it); with it, by a running service's ComputeReward. A malformed line is an error
-naming the line (exit 2). A progress bar goes to stderr when stderr is a terminal.
+`--server` the rewards are computed in this process (verifier pool; the bundled PRM is loaded
+only for a spec that needs it); with it, by a running service's ComputeReward. A malformed line
+is an error naming the line (exit 2). A progress bar goes to stderr when stderr is a terminal.
 """
 
 from __future__ import annotations
