@@ -6,7 +6,8 @@
 
 Shared here: pulling text out of the trainers' prompt/completion shapes, and reading
 `MATHREWARD_ADDRESS` / `MATHREWARD_SPEC` / `MATHREWARD_TIMEOUT_S` / `MATHREWARD_ON_ERROR` /
-`MATHREWARD_ANSWER_COLUMN` for adapters used by import path (read at call time, never at import).
+`MATHREWARD_ANSWER_COLUMN` / `MATHREWARD_EXTRACTION` (strict | lenient) for adapters used by
+import path (read at call time, never at import).
 Locating the response in OpenRLHF's query: `mathreward.adapters._response`.
 
 No silent zeros: when the service cannot answer (after retrying until the deadline) the adapters
@@ -23,12 +24,14 @@ from typing import Any
 
 from mathreward.adapters._remote import RemoteConfig
 from mathreward.reward_spec import RewardSpec, get_preset
+from verifier.types import EXTRACTION_MODES, VerifyOptions
 
 ENV_ADDRESS = "MATHREWARD_ADDRESS"
 ENV_SPEC = "MATHREWARD_SPEC"
 ENV_TIMEOUT = "MATHREWARD_TIMEOUT_S"
 ENV_ON_ERROR = "MATHREWARD_ON_ERROR"
 ENV_ANSWER_COLUMN = "MATHREWARD_ANSWER_COLUMN"
+ENV_EXTRACTION = "MATHREWARD_EXTRACTION"  # strict (default, for RL) | lenient (evaluation)
 DEFAULT_ADDRESS = "localhost:50051"
 ON_ERROR_CHOICES = ("raise", "zero", "none")
 
@@ -86,5 +89,9 @@ def config_from_env(address: str | None = None, spec: RewardSpec | str | None = 
     """RemoteConfig from explicit values, else MATHREWARD_* variables, else defaults."""
     env = os.environ if environ is None else environ
     timeout = float(env.get(ENV_TIMEOUT) or 120.0)
+    extraction = env.get(ENV_EXTRACTION) or "strict"
+    if extraction not in EXTRACTION_MODES:
+        raise ValueError(f"{ENV_EXTRACTION}={extraction!r}: expected one of {EXTRACTION_MODES}")
     return RemoteConfig(address=address or env.get(ENV_ADDRESS) or DEFAULT_ADDRESS,
-                        spec=resolve_spec(spec or env.get(ENV_SPEC)), timeout_s=timeout)
+                        spec=resolve_spec(spec or env.get(ENV_SPEC)), timeout_s=timeout,
+                        options=VerifyOptions(extraction=extraction))

@@ -230,3 +230,17 @@ def test_gsm8k_hash_answer_pays_through_the_adapters(server, monkeypatch):
     out = openrlhf_adapter.reward_func(["Q: how many? A: " + response + "</s>"],
                                        ["Q: how many? A:"], ["18"])
     assert out["rewards"].tolist() == [1.0]
+
+
+def test_extraction_mode_from_the_environment(server, monkeypatch):
+    """MATHREWARD_EXTRACTION=lenient reaches the server per request; strict stays the default,
+    and an unknown mode is an error, not a silent default."""
+    response = "Final answer\n18"
+    strict = verl_adapter.compute_score("math", response, "18", address=server.address)
+    assert strict["score"] == 0.0
+    monkeypatch.setenv("MATHREWARD_EXTRACTION", "lenient")
+    lenient = verl_adapter.compute_score("math", response, "18", address=server.address)
+    assert lenient["score"] == 1.0
+    monkeypatch.setenv("MATHREWARD_EXTRACTION", "loose")
+    with pytest.raises(ValueError, match="MATHREWARD_EXTRACTION"):
+        verl_adapter.compute_score("math", response, "18", address=server.address)
