@@ -37,7 +37,8 @@ _WHOLE_TEXT_RE = re.compile(
 _DROP_RE = re.compile(
     r"\\\\|\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\s*\.?"
     r"|\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)(?![a-zA-Z])"
-    r"|\\[;:> ]|\\(?:quad|qquad|enspace|thinspace|medspace|thickspace)(?![a-zA-Z])"
+    r"|\\[;:> ]|\\(?:enspace|thinspace|medspace|thickspace)(?![a-zA-Z])"
+    r"|\\q?quad"  # also `\quadx_{2}` (a gold with no blank after \quad)
 )
 _NEG_SPACE_RE = re.compile(r"\\\\|\\[!,]")  # `\\` (row break) is kept; `\!`, `\,` vanish
 _SPACING_AFTER_LR_RE = re.compile(r"\\(left|right)\s*\\([{}|])")
@@ -46,8 +47,24 @@ _BRACE_NAMES_RE = re.compile(r"\\(lbrace|rbrace|lbrack|rbrack)(?![a-zA-Z])")
 _BRACE_NAMES = {"lbrace": "\\{", "rbrace": "\\}", "lbrack": "[", "rbrack": "]"}
 _FRAC_ALIASES_RE = re.compile(r"\\(?:dfrac|tfrac|cfrac|nicefrac|sfrac)(?![a-zA-Z])")
 _BINOM_ALIASES_RE = re.compile(r"\\(?:dbinom|tbinom)(?![a-zA-Z])")
-_THOUSANDS_BRACED_RE = re.compile(r"(\d)(?:\{,\}|,\\!|\\,|\\ |\\;|\{\\,\})(?=\d{3}(?!\d))")
-_WHOLE_THOUSANDS_RE = re.compile(r"^(-?)(\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+)(\.\d+)?$")
+# Rule 11, thousands separators. A "marked" separator can only be one inside a numeral: `{,}`,
+# `{, }`, `,\!`, `\,`, `{\,}`, `\ `, `\;`, with blanks around it (`11,\! 111,\! 100`,
+# `14 {,} 916`). A run of groups is joined only when it starts with 1-3 digits not starting with
+# 0 and every later group has exactly 3 digits: `0{,}111` is never 111 (rule 11).
+_MARKED_SEP = r"(?:\s*(?:\{\s*,\s*\}|,\s*\\!|\{\s*\\,\s*\}|\\,|\\ |\\;)\s*)"
+_MARKED_RUN_RE = re.compile(
+    r"(?<![\d.])([1-9]\d{0,2})((?:" + _MARKED_SEP + r"\d{3})+)(?![\d])"
+)
+_MARKED_SEP_RE = re.compile(_MARKED_SEP)
+_THIN_SPACE_IN_DIGITS_RE = re.compile(r"(?<=\d)\s*(?:\\[,;]|\\ )\s*(?=\d)")
+# `0{,}5`, `3{,}25`: a braced comma that is not a thousands separator is a decimal comma.
+_BRACED_DECIMAL_COMMA_RE = re.compile(r"(?<![\d.,{])(\d+)\{,\}(\d+)(?![\d]|\{,\})")
+# Plain `,` / blank separators only when the whole answer is one numeral: `1,000`, `1 000`.
+_WHOLE_THOUSANDS_RE = re.compile(r"^(-?)([1-9]\d{0,2}(?:,\d{3})+|[1-9]\d{0,2}(?: \d{3})+)(\.\d+)?$")
+# `0,125` as a whole answer: a decimal comma (a list never starts `0,` + a multi-digit item with
+# no blank). `0,5` stays the list 0, 5 (MATH writes roots that way); decision, see
+# docs/mathverify-differences.md.
+_WHOLE_DECIMAL_COMMA_RE = re.compile(r"^(-?)0,(\d{2,})$")
 
 _PERCENT_RE = re.compile(
     r"\\%|%|\\text\s*\{\s*percent\s*\}|\bpercent\b|\bpct\b|\\percent(?![a-zA-Z])"
@@ -142,6 +159,15 @@ def _is_mathy(head: str) -> bool:
     return bool(re.search(r"\d", head)) or head[-1] in ")]}" or bool(re.search(r"\\[a-z]+$", head))
 
 
+def _join_marked_thousands(s: str) -> str:
+    """`11,\\! 111,\\! 100` -> `11111100`, `14{, }916` -> `14916`; `0{,}5` -> `0.5`."""
+    s = _MARKED_RUN_RE.sub(lambda m: m.group(1) + _MARKED_SEP_RE.sub("", m.group(2)), s)
+    s = _BRACED_DECIMAL_COMMA_RE.sub(r"\1.\2", s)
+    # A thin space left between digits was not a separator (`0\\,111`): keep the digits apart
+    # (two numerals in a row do not parse), never glue them into 111.
+    return _THIN_SPACE_IN_DIGITS_RE.sub(" ", s)
+
+
 def _trig_degrees(m: re.Match[str]) -> str:
     if bool(m.group(2)) != bool(m.group(4)):
         return m.group(0)
@@ -154,7 +180,7 @@ def normalize(answer: str) -> Normalized:
     s = _TRIG_DEGREE_RE.sub(_trig_degrees, answer)
     s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], s)
     s = s.replace("\n", " ").replace("\t", " ").replace("~", " ").strip()
-    s = _THOUSANDS_BRACED_RE.sub(r"\1", s)
+    s = _join_marked_thousands(s)
     s = _BRACE_NAMES_RE.sub(lambda m: _BRACE_NAMES[m.group(1)], s)
     s = _SPACING_AFTER_LR_RE.sub(r"\\\2", s)
     s = _NEG_SPACE_RE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else "", s)
@@ -175,4 +201,5 @@ def normalize(answer: str) -> Normalized:
     m = _WHOLE_THOUSANDS_RE.match(s)
     if m is not None:
         s = m.group(1) + m.group(2).replace(",", "").replace(" ", "") + (m.group(3) or "")
+    s = _WHOLE_DECIMAL_COMMA_RE.sub(r"\g<1>0.\2", s)
     return Normalized(s, percent=percent, degree=degree, text_wrapped=text_wrapped)
