@@ -13,10 +13,12 @@ from typing import Any
 import sympy as sp
 
 from verifier.errors import OUT_OF_MEMORY
+from verifier.families import families_equal
 from verifier.nodes import (
     Assign,
     Bracketed,
     Choice,
+    Family,
     ListLit,
     MatrixLit,
     Relation,
@@ -195,6 +197,11 @@ def equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
         return eq_g is not None and eq_r is not None and equation_equal(eq_g, eq_r)
     if is_setlike(g) or is_setlike(r):
         return _set_equal(g, r)
+    same_family = families_equal(g, r)
+    if same_family is not None:
+        return same_family
+    if isinstance(g, Family) or isinstance(r, Family):
+        return False  # a family is a set; it never equals a single value or a tuple
     return _structure_equal(g, r, rel_tol)
 
 

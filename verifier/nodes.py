@@ -86,3 +86,11 @@ class Choice:
     """A multiple-choice letter: `(A)`, `A`, `\\textbf{(A)}` (rule 18)."""
 
     letter: str
+
+
+@dataclass(frozen=True)
+class Family:
+    """`\\frac{\\pi}{4} + k\\pi, k \\in \\mathbb{Z}`: the set {value : var an integer} (rule 13)."""
+
+    value: Any
+    var: Any  # the sympy Symbol of the integer parameter

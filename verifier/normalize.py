@@ -88,6 +88,9 @@ MATH_WORDS = frozenset(
 _SHORT_UNITS = frozenset("cm mm km kg mg ft yd mi hr ml oz lb sq".split())
 # Words that change the answer's meaning and are never dropped as units.
 _NOT_UNITS = frozenset({"am", "pm", "a.m", "p.m", "or", "and", "not"})
+# `... where k is an integer`, `for any integer k`: part of the answer (rule 13), never a unit.
+_QUANTIFIER_WORDS = frozenset({"integer", "integers", "where", "for", "any", "all", "every"})
+_CLAUSE_HEAD_RE = re.compile(r"\b(?:is an?|any|all|every|each|some)\s*$")
 # `\sin 30^\circ`: a degree sign inside a trig argument is converted, not dropped (rule 9
 # forbids converting answers, but here the degree is part of an expression's argument).
 _TRIG_DEGREE_RE = re.compile(
@@ -129,13 +132,15 @@ def _strip_trailing_units(s: str) -> str:
     """Drop trailing unit labels (`5 \\text{ cm}`, `12 sq ft`) when maths precedes them."""
     for _ in range(6):
         m = _TRAILING_TEXT_GROUP_RE.search(s)
-        if m is not None and m.group(1).strip().lower().strip(".") not in _NOT_UNITS:
+        if m is not None and _is_label_text(m.group(1)):
             head = s[: m.start()].rstrip()
             if _is_mathy(head):
                 s = head
                 continue
         m = _TRAILING_WORD_RE.search(s)
-        if m is not None and _is_unit_word(m.group(1)):
+        if m is not None and _is_unit_word(m.group(1)) and not _CLAUSE_HEAD_RE.search(
+            s[: m.start()]
+        ):
             head = s[: m.start()].rstrip()
             if _is_mathy(head):
                 s = head
@@ -144,10 +149,17 @@ def _strip_trailing_units(s: str) -> str:
     return s
 
 
+def _is_label_text(text: str) -> bool:
+    """A trailing `\\text{...}` that may be dropped: not a connective or a quantifier clause."""
+    words = text.strip().lower().strip(".").split()
+    clause = len(words) > 1 and bool(_QUANTIFIER_WORDS.intersection(words))
+    return " ".join(words) not in _NOT_UNITS and not clause
+
+
 def _is_unit_word(word: str) -> bool:
     """A bare trailing word that is a label: 3+ letters and not maths, or a 2-letter unit."""
     w = word.lower().strip(".")
-    if w in _NOT_UNITS:
+    if w in _NOT_UNITS or w in ("where", "for", "any", "all", "every"):
         return False
     return (len(w) >= 3 and w not in MATH_WORDS) or w in _SHORT_UNITS
 

@@ -19,9 +19,11 @@ import sympy as sp
 
 from verifier import limits
 from verifier.errors import ParseError, ResourceLimitError, UndefinedError
+from verifier.families import mark_family
 from verifier.lexer import Token, tokenize
 from verifier.nodes import Assign, Bracketed, ListLit, Relation, SetOp, Text
 from verifier.parse_commands import GREEK_CMDS, CommandsMixin, ex, number_value
+from verifier.quantifiers import split_quantifier
 
 PM = sp.Symbol("__pm__")  # placeholder for ±; expanded into two list items per item
 _REL_OPS = {"=": "=", "==": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!="}
@@ -281,7 +283,9 @@ def parse_normalized(text: str) -> Any:
         t.kind == "WORD" and t.text not in ("pi", "infty", "infinity", "inf", "oo") for t in tokens
     ):
         return Text(" ".join(text.lower().split()))
-    return Parser(tokens).parse_top()
+    tokens, integer_var = split_quantifier(tokens)
+    parsed = Parser(tokens).parse_top()
+    return mark_family(parsed, integer_var) if integer_var is not None else parsed
 
 
 __all__ = ["PM", "Parser", "expand_pm", "parse_normalized"]

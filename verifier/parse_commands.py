@@ -244,7 +244,7 @@ class CommandsMixin:
             return _CONST_CMDS[name]
         if name in _GREEK_CMDS:
             return sp.Symbol(name)
-        if name in ("mathbb", "mathbf") and self.at_op("{"):
+        if name in ("mathbb", "Bbb") or name == "mathbf" and self.at_op("{"):
             return self.blackboard()
         if name in ("emptyset", "varnothing"):
             return NamedSet("empty")
@@ -298,11 +298,15 @@ class CommandsMixin:
         return value
 
     def blackboard(self) -> NamedSet:
-        self.expect_op("{")
+        """`\\mathbb{R}`, `\\mathbb Z`, ...: the number sets (`\\mathbb{Z}` is never a value)."""
+        braced = self.at_op("{")
+        if braced:
+            self.next()
         t = self.next()
-        self.expect_op("}")
-        if t.kind == "LETTER" and t.text == "R":
-            return NamedSet("reals")
+        if braced:
+            self.expect_op("}")
+        if t.kind == "LETTER" and t.text in _NUMBER_SETS:
+            return NamedSet(_NUMBER_SETS[t.text])
         raise ParseError("unsupported \\mathbb set")
 
     def env_name(self) -> str:
@@ -345,6 +349,7 @@ class CommandsMixin:
         return MatrixLit(tuple(rows))
 
 
+_NUMBER_SETS = {"R": "reals", "Z": "integers", "N": "naturals", "Q": "rationals", "C": "complexes"}
 _FUNC_CMDS = frozenset(_FUNCS)
 _CONST_CMDS = {"pi": sp.pi, "infty": sp.oo, "infinity": sp.oo, "imath": sp.I}
 _GREEK_CMDS = frozenset(

@@ -13,6 +13,10 @@ import sympy as sp
 
 from verifier.nodes import Bracketed, ListLit, NamedSet, Relation, SetLit, SetOp
 
+_NAMED_SETS: dict[str, sp.Set] = {
+    "reals": sp.S.Reals, "empty": sp.S.EmptySet, "integers": sp.S.Integers,
+    "naturals": sp.S.Naturals, "rationals": sp.S.Rationals, "complexes": sp.S.Complexes,
+}
 _FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "!=": "!=", "=": "="}
 
 
@@ -153,7 +157,7 @@ def as_set(x: Any) -> sp.Set | None:
 
 def _as_set(x: Any) -> sp.Set | None:
     if isinstance(x, NamedSet):
-        return sp.S.Reals if x.name == "reals" else sp.S.EmptySet
+        return _NAMED_SETS.get(x.name)
     if isinstance(x, Bracketed):
         return _interval(x)
     if isinstance(x, Relation):
