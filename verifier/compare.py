@@ -8,6 +8,7 @@ simplify/expand to 0, or a minimal polynomial equal to x).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sympy as sp
@@ -21,6 +22,7 @@ from verifier.nodes import (
     Family,
     ListLit,
     MatrixLit,
+    Ratio,
     Relation,
     SetLit,
     Text,
@@ -188,6 +190,8 @@ def equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
     g, r = collapse_chain(g), collapse_chain(r)
     if isinstance(g, (Text, Choice)) or isinstance(r, (Text, Choice)):
         return type(g) is type(r) and g == r
+    if isinstance(g, Ratio) or isinstance(r, Ratio):
+        return ratio_equal(g, r, rel_tol)
     if isinstance(g, Assign) or isinstance(r, Assign):
         return _assign_equal(g, r, rel_tol)
     if isinstance(g, MatrixLit) or isinstance(r, MatrixLit):
@@ -228,6 +232,9 @@ def _assign_equal(g: Any, r: Any, rel_tol: float) -> bool:
     if isinstance(g, Assign) and isinstance(r, Assign):
         if g.var == r.var:
             return equal(g.value, r.value, rel_tol)
+        renamed = _rename_argument(g, r)
+        if renamed is not None:
+            return equal(g.value, renamed, rel_tol)
         eq_g, eq_r = _as_equation(g), _as_equation(r)
         return eq_g is not None and eq_r is not None and equation_equal(eq_g, eq_r)
     assign, other = (g, r) if isinstance(g, Assign) else (r, g)
@@ -242,6 +249,44 @@ def _assign_equal(g: Any, r: Any, rel_tol: float) -> bool:
     if assign is g:
         return equal(assign.value, other, rel_tol)
     return equal(other, assign.value, rel_tol)
+
+
+_FUNCTION_LHS_RE = re.compile(r"^([A-Za-z])\(([A-Za-z])\)$")
+
+
+def _rename_argument(g: Assign, r: Assign) -> Any:
+    """`f(t) = t^2` against `f(x) = ...`: r's value with its argument renamed to g's (the
+    argument is a bound variable, rule 13); None when the two do not define the same function
+    name or the renaming would capture a free symbol of r's value."""
+    mg, mr = _FUNCTION_LHS_RE.match(g.var), _FUNCTION_LHS_RE.match(r.var)
+    if mg is None or mr is None or mg.group(1) != mr.group(1):
+        return None
+    old, new = sp.Symbol(mr.group(2)), sp.Symbol(mg.group(2))
+    if not isinstance(r.value, sp.Expr) or new in r.value.free_symbols:
+        return None
+    return r.value.xreplace({old: new})
+
+
+def ratio_equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
+    """Rule 13: `1:2` = `2:4` (proportional terms); a gold ratio `a:b` also equals the number
+    a/b (`1:2` = `\\frac12`). Not the other way: a gold number is never paid by a ratio (odds
+    1:2 are not the probability 1/2). A ratio with a zero term (`12:00`, a time) is compared
+    term by term, exactly."""
+    if isinstance(g, Ratio) and isinstance(r, Ratio):
+        if len(g.items) != len(r.items):
+            return False
+        if any(_is_zero(t) for t in g.items + r.items):
+            return items_equal_in_order(g.items, r.items, rel_tol)
+        scale = r.items[0] / g.items[0]
+        return all(expr_equal(b, scale * a, rel_tol) for a, b in zip(g.items, r.items, strict=True))
+    if isinstance(g, Ratio) and len(g.items) == 2 and isinstance(r, sp.Expr):
+        a, b = g.items
+        return not _is_zero(b) and expr_equal(a / b, r, rel_tol)
+    return False
+
+
+def _is_zero(t: Any) -> bool:
+    return isinstance(t, sp.Expr) and t.is_zero is True
 
 
 def _matrix_equal(g: Any, r: Any, rel_tol: float) -> bool:

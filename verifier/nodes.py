@@ -94,3 +94,10 @@ class Family:
 
     value: Any
     var: Any  # the sympy Symbol of the integer parameter
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """`1:2`, `3:4:5`: terms of a ratio; equal when proportional (rule 13)."""
+
+    items: tuple[Any, ...]

@@ -21,7 +21,7 @@ from verifier import limits
 from verifier.errors import ParseError, ResourceLimitError, UndefinedError
 from verifier.families import mark_family
 from verifier.lexer import Token, tokenize
-from verifier.nodes import Assign, Bracketed, ListLit, Relation, SetOp, Text
+from verifier.nodes import Assign, Bracketed, ListLit, Ratio, Relation, SetOp, Text
 from verifier.parse_commands import GREEK_CMDS, CommandsMixin, ex, number_value
 from verifier.quantifiers import split_quantifier
 
@@ -120,7 +120,8 @@ class Parser(CommandsMixin):
         assign_var = self.assignment_lhs()
         if self.at("CMD", "in") and assign_var is None:
             raise ParseError("\\in without a variable")
-        first = self.sum_expr() if not self.at("CMD", "in") else None
+        names = self.tuple_of_names()
+        first = self.ratio_expr() if not self.at("CMD", "in") else None
         if self.at("CMD", "in"):  # `x \in (3, \infty)`: the set is the answer
             self.next()
             return self.set_expr()
@@ -128,9 +129,21 @@ class Parser(CommandsMixin):
         while (op := self.rel_op()) is not None:
             self.next()
             ops.append(op)
-            exprs.append(self.sum_expr())
+            exprs.append(self.ratio_expr())
         if not ops:
             return first
+        if names is not None and ops == ["="] and isinstance(exprs[1], Bracketed) and len(
+            exprs[1].items
+        ) == len(names) and isinstance(exprs[0], Bracketed):
+            # `(f(n), g(n)) = (n, 1)` is `f(n) = n, g(n) = 1` (rule 13)
+            return ListLit(tuple(
+                Assign(name, value, lhs)
+                for name, value, lhs in zip(names, exprs[1].items, exprs[0].items, strict=True)
+            ))
+        if ops == ["="] and isinstance(exprs[0], Ratio) and all(
+            isinstance(i, sp.Symbol) for i in exprs[0].items
+        ) and not any(_mentions(exprs[1], i) for i in exprs[0].items):
+            return exprs[1]  # `V_1 : V_2 = 11 : 21`: the names of the ratio's terms are dropped
         if assign_var is not None and ops == ["="] and not _mentions(exprs[1], exprs[0]):
             name = exprs[0].name if isinstance(exprs[0], sp.Symbol) else assign_var
             return Assign(name, exprs[1], exprs[0])
@@ -141,6 +154,44 @@ class Parser(CommandsMixin):
         if ops == ["="] and isinstance(exprs[1], sp.Symbol) and not _mentions(exprs[0], exprs[1]):
             return Assign(exprs[1].name, exprs[0], exprs[1])  # `5 = x`, `2x+1 = y`
         return Relation(tuple(exprs), tuple(ops))
+
+    def ratio_expr(self) -> Any:
+        """`a : b (: c ...)`: a ratio; a single term is returned as it is."""
+        first = self.sum_expr()
+        if not self.at_op(":"):
+            return first
+        items = [ex(first)]
+        while self.at_op(":"):
+            self.next()
+            items.append(ex(self.sum_expr()))
+            if len(items) > limits.LIMITS.max_items:
+                raise ResourceLimitError(f"more than {limits.LIMITS.max_items} ratio terms")
+        return Ratio(tuple(items))
+
+    def function_name_at(self, k: int) -> tuple[str, int] | None:
+        """`f(x)` (a letter, `(`, a letter, `)`) at offset k: its text and length in tokens."""
+        if self.at("LETTER", None, k) and self.at("OP", "(", k + 1) and self.at(
+            "LETTER", None, k + 2
+        ) and self.at("OP", ")", k + 3):
+            return "".join(t.text for t in self.toks[self.pos + k : self.pos + k + 4]), 4
+        return None
+
+    def tuple_of_names(self) -> list[str] | None:
+        """The function names when the next tokens are `(f(n), g(n), ...) =`."""
+        if not self.at_op("("):
+            return None
+        names, k = [], 1
+        while (found := self.function_name_at(k)) is not None:
+            names.append(found[0])
+            k += found[1]
+            if self.at("OP", ")", k):
+                nxt = self.peek(k + 1)
+                is_eq = nxt is not None and nxt.kind == "OP" and nxt.text in ("=", "==")
+                return names if is_eq and len(names) > 1 else None
+            if not self.at("OP", ",", k):
+                return None
+            k += 1
+        return None
 
     def assignment_lhs(self) -> str | None:
         """The name when the next tokens are `x =`, `x_1 =`, `f(x) =` or `x \\in`."""

@@ -117,6 +117,8 @@ class CommandsMixin:
         return cond
 
     def number(self, tok: Token) -> sp.Expr:
+        if self.at_op("_") and not tok.exp and not tok.repeat:
+            return self.base_numeral(tok)
         value = number_value(tok)
         nxt = self.peek()
         # Rule 12: an integer directly followed by \frac of integers is a mixed number.
@@ -129,6 +131,27 @@ class CommandsMixin:
             if num.is_Integer and den.is_Integer and den != 0 and num >= 0 and den > 0:
                 return value + sp.Rational(num, den)
             self.pos = save
+        return value
+
+    def base_numeral(self, tok: Token) -> sp.Expr:
+        """`1010_2`, `204_{5}`, `0.0011_{2}`: a numeral in base 2..10 (rule 19)."""
+        self.next()  # `_`
+        braced = self.at_op("{")
+        if braced:
+            self.next()
+        base_tok = self.next()
+        if braced:
+            self.expect_op("}")
+        digits = base_tok.text if base_tok.kind == "NUM" else ""
+        if not digits.isdigit() or not 2 <= int(digits) <= 10:
+            raise ParseError("unsupported numeral base")
+        base = int(base_tok.text)
+        whole, _, frac = tok.text.partition(".")
+        if any(int(d) >= base for d in whole + frac):
+            raise ParseError(f"digit out of range for base {base}")
+        value = sp.Integer(int(whole or "0", base))
+        if frac:
+            value += sp.Rational(int(frac, base), base ** len(frac))
         return value
 
     def letter(self, ch: str) -> sp.Expr:
