@@ -10,7 +10,7 @@ from typing import Any
 
 import sympy as sp
 
-from verifier import limits
+from verifier import bigops, limits
 from verifier.errors import ParseError, UndefinedError
 from verifier.lexer import Token
 from verifier.nodes import Bracketed, ListLit, MatrixLit, NamedSet, SetLit
@@ -25,6 +25,15 @@ _INVERSE = {"sin": sp.asin, "cos": sp.acos, "tan": sp.atan}
 _CONSTS = {"pi": sp.pi, "infty": sp.oo, "infinity": sp.oo, "inf": sp.oo, "oo": sp.oo}
 _MATRIX_ENVS = {"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix", "array"}
 _CLOSE = {"(": (")", "]"), "[": (")", "]")}
+
+
+def _indexed(ch: str, sub: sp.Expr) -> sp.Expr:
+    """`a_{n-1}`: an indexed name; `a_{2}` stays the symbol a_2 (so sums can fill indices)."""
+    if sub.is_Integer and sub >= 0:
+        return sp.Symbol(f"{ch}_{sub}")
+    if isinstance(sub, sp.Symbol):
+        return sp.Symbol(f"{ch}_{sub.name}")
+    return sp.Function(f"{ch}_")(sub)
 
 
 def ex(value: Any) -> sp.Expr:
@@ -60,6 +69,7 @@ class CommandsMixin:
     sum_expr: Any
     set_expr: Any
     power: Any
+    term: Any
     pos: int
     toks: list[Token]
 
@@ -157,7 +167,14 @@ class CommandsMixin:
     def letter(self, ch: str) -> sp.Expr:
         if self.at_op("_"):
             self.next()
-            sub = self.subscript_text()
+            save = self.pos
+            try:
+                sub = self.subscript_text()
+            except ParseError:
+                if not self.toks[save : save + 1] or self.toks[save].text != "{":
+                    raise
+                self.pos = save
+                return _indexed(ch, ex(self.braced_expr()))
             return sp.Symbol(f"{ch}_{sub}")
         if ch == "i":
             return sp.I
@@ -261,6 +278,14 @@ class CommandsMixin:
             n, k = ex(self.arg()), ex(self.arg())
             limits.check_binomial(n)
             return sp.binomial(n, k)
+        if name in ("sum", "prod"):
+            return self.big_operator(name)
+        if name == "int":
+            return self.integral()
+        if name == "lim":
+            return self.limit()
+        if name in ("vec", "overrightarrow"):
+            return self.vector_name()
         if name in _FUNC_CMDS:
             return self.function(name)
         if name in _CONST_CMDS:
@@ -286,6 +311,97 @@ class CommandsMixin:
                 raise ParseError("unbalanced |")
             return sp.Abs(inner)
         raise ParseError(f"unsupported command \\{name}")
+
+    def big_operator(self, name: str) -> sp.Expr:
+        """`\\sum_{k=1}^{n} body`, `\\prod_{k=1}^{5} body`; the body is one product term."""
+        self.expect_op("_")
+        self.expect_op("{")
+        var_tok = self.next()
+        if var_tok.kind != "LETTER":
+            raise ParseError("unsupported index of a sum or product")
+        var = sp.Symbol(var_tok.text)
+        self.expect_op("=")
+        lower = ex(self.sum_expr())
+        self.expect_op("}")
+        self.expect_op("^")
+        upper = ex(self.arg())
+        body = ex(self.term())
+        kind = sp.Sum if name == "sum" else sp.Product
+        return bigops.big_operator(kind, body, var, lower, upper)
+
+    def integral(self) -> sp.Expr:
+        """`\\int_a^b body dx` (or `\\int body dx`): the body ends at the differential."""
+        lower = upper = None
+        if self.at_op("_"):
+            self.next()
+            lower = ex(self.arg())
+            self.expect_op("^")
+            upper = ex(self.arg())
+        end = self.differential_index()
+        sub = type(self)(self.toks[self.pos : end])  # the body alone, parsed whole
+        body = ex(sub.sum_expr())
+        if sub.peek() is not None:
+            raise ParseError("unexpected text inside an integral")
+        var_tok = self.toks[end + 1]
+        var = sp.Symbol(var_tok.text)
+        self.pos = end + 2
+        return bigops.definite_integral(body, var, lower, upper)
+
+    def differential_index(self) -> int:
+        """Index of the `d` of `dx` closing an integral's body (bracket depth 0)."""
+        depth = 0
+        for i in range(self.pos, len(self.toks) - 1):
+            t = self.toks[i]
+            if t.kind == "OP" and t.text in ("(", "[", "{", "\\{"):
+                depth += 1
+            elif t.kind == "OP" and t.text in (")", "]", "}", "\\}"):
+                depth -= 1
+            elif depth == 0 and t.kind == "LETTER" and t.text == "d" and (
+                self.toks[i + 1].kind == "LETTER" and i > self.pos
+            ):
+                return i
+        raise ParseError("integral without a differential")
+
+    def limit(self) -> sp.Expr:
+        """`\\lim_{x \\to a} body`, kept unevaluated (compared structurally)."""
+        self.expect_op("_")
+        self.expect_op("{")
+        var_tok = self.next()
+        to = self.next()
+        if var_tok.kind != "LETTER" or to.kind != "CMD" or to.text not in _ARROWS:
+            raise ParseError("unsupported limit")
+        direction = "+-"
+        close = self.pos
+        while close < len(self.toks) and self.toks[close].text != "}":
+            close += 1
+        tail = [t.text for t in self.toks[close - 2 : close]]
+        if len(tail) == 2 and tail[0] == "^" and tail[1] in ("+", "-"):
+            direction = tail[1]
+            del self.toks[close - 2 : close]
+        point = ex(self.sum_expr())
+        self.expect_op("}")
+        body = ex(self.term())
+        return sp.Limit(body, sp.Symbol(var_tok.text), point, direction)
+
+    def vector_name(self) -> sp.Expr:
+        """`\\vec{v}`, `\\overrightarrow{AB}`: a named vector, compared by its name."""
+        parts = []
+        if self.at_op("{"):
+            self.next()
+            while not self.at_op("}"):
+                tok = self.next()
+                if tok.kind not in ("LETTER", "NUM", "WORD"):
+                    raise ParseError("unsupported vector name")
+                parts.append(tok.text)
+            self.next()
+        else:
+            tok = self.next()
+            if tok.kind != "LETTER":
+                raise ParseError("unsupported vector name")
+            parts.append(tok.text)
+        if not parts:
+            raise ParseError("empty vector name")
+        return sp.Symbol("vec_" + "".join(parts))
 
     def function(self, name: str) -> sp.Expr:
         """`\\sin x`, `\\sin^2 x`, `\\sin^{-1} x`, `\\log_2 8`, `\\ln(x)`."""
@@ -373,6 +489,7 @@ class CommandsMixin:
 
 
 _NUMBER_SETS = {"R": "reals", "Z": "integers", "N": "naturals", "Q": "rationals", "C": "complexes"}
+_ARROWS = frozenset({"to", "rightarrow", "longrightarrow"})
 _FUNC_CMDS = frozenset(_FUNCS)
 _CONST_CMDS = {"pi": sp.pi, "infty": sp.oo, "infinity": sp.oo, "imath": sp.I}
 _GREEK_CMDS = frozenset(
@@ -381,6 +498,9 @@ _GREEK_CMDS = frozenset(
     "Omega".split()
 )
 GREEK_CMDS = _GREEK_CMDS
-_FACTOR_CMDS = frozenset({"frac", "sqrt", "binom", "lfloor", "lceil", "lvert", "begin"}) | (
+_FACTOR_CMDS = frozenset({
+    "frac", "sqrt", "binom", "lfloor", "lceil", "lvert", "begin", "sum", "prod", "int", "lim",
+    "vec", "overrightarrow",
+}) | (
     _FUNC_CMDS | frozenset(_CONST_CMDS) | _GREEK_CMDS
 )
