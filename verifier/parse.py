@@ -21,7 +21,8 @@ from verifier import limits
 from verifier.errors import ParseError, ResourceLimitError, UndefinedError
 from verifier.families import mark_family
 from verifier.lexer import Token, tokenize
-from verifier.nodes import Assign, Bracketed, ListLit, Ratio, Relation, SetOp, Text
+from verifier.matrices import matrix_add, matrix_mul, matrix_neg
+from verifier.nodes import Assign, Bracketed, ListLit, MatrixLit, Ratio, Relation, SetOp, Text
 from verifier.parse_commands import GREEK_CMDS, CommandsMixin, ex, number_value
 from verifier.quantifiers import split_quantifier
 
@@ -215,12 +216,13 @@ class Parser(CommandsMixin):
     def sum_expr(self) -> sp.Expr:
         left = self.term()
         while True:
-            if self.at_op("+"):
-                self.next()
-                left = sp.Add(ex(left), ex(self.term()))
-            elif self.at_op("-"):
-                self.next()
-                left = sp.Add(ex(left), -ex(self.term()))
+            if self.at_op("+", "-"):
+                sign = 1 if self.next().text == "+" else -1
+                right = self.term()
+                if isinstance(left, MatrixLit) or isinstance(right, MatrixLit):
+                    left = matrix_add(left, right, sign)  # rule 16: matrix literal sums
+                else:
+                    left = sp.Add(ex(left), sign * ex(right))
             elif self.at("CMD", "pm") or self.at("CMD", "mp"):
                 sign = PM if self.next().text == "pm" else -PM
                 left = sp.Add(ex(left), sign * ex(self.term()))
@@ -235,25 +237,22 @@ class Parser(CommandsMixin):
                 return left
             if (t.kind == "OP" and t.text == "*") or (t.kind == "CMD" and t.text in _MUL_CMDS):
                 self.next()
-                left, right = ex(left), ex(self.unary())
-                limits.check_product(left, right)
-                left = sp.Mul(left, right)
+                left = _multiply(left, self.unary())
             elif (t.kind == "OP" and t.text == "/") or (t.kind == "CMD" and t.text == "div"):
                 self.next()
                 left = _divide(ex(left), ex(self.unary()))
             elif self.starts_factor(t):
                 if t.kind == "NUM" and self.toks[self.pos - 1].kind == "NUM":
                     raise ParseError("two numbers in a row (a space is not multiplication)")
-                left, right = ex(left), ex(self.power())
-                limits.check_product(left, right)
-                left = sp.Mul(left, right)
+                left = _multiply(left, self.power())
             else:
                 return left
 
     def unary(self) -> sp.Expr:
         if self.at_op("-"):
             self.next()
-            return -ex(self.unary())
+            value = self.unary()
+            return matrix_neg(value) if isinstance(value, MatrixLit) else -ex(value)
         if self.at_op("+"):
             self.next()
             return self.unary()
@@ -291,6 +290,14 @@ class Parser(CommandsMixin):
             limits.check_factorial(value)
             value = sp.factorial(value)
         return value
+
+
+def _multiply(left: Any, right: Any) -> Any:
+    if isinstance(left, MatrixLit) or isinstance(right, MatrixLit):
+        return matrix_mul(left, right)
+    left, right = ex(left), ex(right)
+    limits.check_product(left, right)
+    return sp.Mul(left, right)
 
 
 def _divide(num: sp.Expr, den: sp.Expr) -> sp.Expr:
