@@ -178,11 +178,11 @@ def _as_equation(x: Any) -> sp.Expr | None:
 
 
 def items_equal_as_sets(a: tuple[Any, ...], b: tuple[Any, ...], rel_tol: float) -> bool:
-    """Order-insensitive, complete, no extras (duplicates collapse)."""
-    def covered(xs: tuple[Any, ...], ys: tuple[Any, ...]) -> bool:
-        return all(any(equal(x, y, rel_tol) for y in ys) for x in xs)
-
-    return covered(a, b) and covered(b, a)
+    """Order-insensitive, complete, no extras (duplicates collapse). `a` holds the gold's items
+    and stays in the gold's place of `equal` both ways (some rules read the gold side only)."""
+    return all(any(equal(x, y, rel_tol) for y in b) for x in a) and all(
+        any(equal(x, y, rel_tol) for x in a) for y in b
+    )
 
 
 def items_equal_in_order(a: tuple[Any, ...], b: tuple[Any, ...], rel_tol: float) -> bool:
@@ -208,6 +208,7 @@ def collapse_chain(x: Any) -> Any:
 def equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
     """Policy equality of a gold answer object and a response answer object."""
     g, r = collapse_chain(g), collapse_chain(r)
+    g = gold_named_value(g, r)
     if isinstance(g, (Text, Choice)) or isinstance(r, (Text, Choice)):
         return type(g) is type(r) and g == r
     if isinstance(g, Ratio) or isinstance(r, Ratio):
@@ -229,6 +230,53 @@ def equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
     return _structure_equal(g, r, rel_tol)
 
 
+def _is_point_name(sym: sp.Symbol) -> bool:
+    """`A`, `B`, `S_ABC`, `V_1`: names of geometric quantities (upper-case by convention)."""
+    return sym.name[:1].isupper()
+
+
+def _is_named_quantity(e: Any) -> bool:
+    """`AB`, `|AB|`, `\\frac{NO}{BO}`, `S_{ABC}`: a product/quotient/abs of upper-case names
+    with no number in it (`xy`, `2A`, `A+B` are not names)."""
+    if not isinstance(e, sp.Expr) or not e.free_symbols:
+        return False
+    if not all(_is_point_name(x) for x in e.free_symbols):
+        return False
+    for node in sp.preorder_traversal(e):
+        if node.is_Number and node not in (sp.S.One, sp.S.NegativeOne):
+            return False
+        if not (node.is_Symbol or node.is_Number or isinstance(node, (sp.Mul, sp.Pow, sp.Abs))):
+            return False
+    return True
+
+
+def gold_named_value(g: Any, r: Any) -> Any:
+    """Gold side only: `AB = 4`, `|AB| = 1`, `\\frac{NO}{BO} = \\frac{1}{\\sqrt6}` name the
+    asked quantity; against a response that is not itself an equation, the gold is its value.
+    (A response `AB = 4` against a gold `4` is not dropped in strict mode: lenient extraction.)"""
+    if not (isinstance(g, Relation) and g.ops == ("=",)) or _as_equation(r) is not None:
+        return g
+    lhs, rhs = g.exprs
+    if _is_named_quantity(lhs) and isinstance(rhs, sp.Expr) and not rhs.free_symbols:
+        return rhs
+    return g
+
+
+def _item_name(item: Any) -> str | None:
+    """The name an item assigns: `x = 1` -> x, `AB = 4` -> A*B; None for a bare value."""
+    if isinstance(item, Assign):
+        return item.var
+    if isinstance(item, Relation) and item.ops == ("=",) and _is_named_quantity(item.exprs[0]):
+        return str(item.exprs[0])
+    return None
+
+
+def _distinct_assignments(items: tuple[Any, ...]) -> bool:
+    """`x = 1, y = 2`, `AB = 4, CD = 5`: values tied to different names (order means something)."""
+    names = [n for n in map(_item_name, items) if n is not None]
+    return len(items) > 1 and len(names) == len(items) and len(set(names)) == len(names)
+
+
 def _structure_equal(g: Any, r: Any, rel_tol: float) -> bool:
     if isinstance(g, Bracketed) and isinstance(r, Bracketed):
         return (g.open, g.close) == (r.open, r.close) and items_equal_in_order(
@@ -240,6 +288,13 @@ def _structure_equal(g: Any, r: Any, rel_tol: float) -> bool:
         return items_equal_in_order(g.items, r.items, rel_tol)
     if isinstance(g, Bracketed) or isinstance(r, Bracketed):
         return False
+    if isinstance(g, ListLit) and isinstance(r, ListLit):
+        bare_g = all(_item_name(i) is None for i in g.items)
+        bare_r = all(_item_name(i) is None for i in r.items)
+        named_g, named_r = _distinct_assignments(g.items), _distinct_assignments(r.items)
+        if (named_g and bare_r) or (named_r and bare_g):
+            # `x = 1, y = 2` against `2, 1`: bare values follow the names' order (decision)
+            return items_equal_in_order(g.items, r.items, rel_tol)
     if isinstance(g, (SetLit, ListLit)) or isinstance(r, (SetLit, ListLit)):
         gi = g.items if isinstance(g, (SetLit, ListLit)) else (g,)
         ri = r.items if isinstance(r, (SetLit, ListLit)) else (r,)

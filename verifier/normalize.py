@@ -17,10 +17,11 @@ _UNICODE = {
     "\u00f7": "\\div ", "\u00b1": "\\pm ", "\u2213": "\\mp ", "\u222a": "\\cup ",
     "\u2229": "\\cap ", "\u2208": "\\in ", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
     "\u2205": "\\emptyset ", "\u20ac": " ", "\u00a3": " ", "\u211d": "\\mathbb{R}",
-    "\u03b8": "\\theta ",
+    "\u03b8": "\\theta ", "\u2248": "\\approx ",
     "\u00b2": "^2", "\u00b3": "^3", "\u00b9": "^1", "\u27e8": "(", "\u27e9": ")",
     "\u00bd": "\\frac{1}{2}", "\u00bc": "\\frac{1}{4}", "\u00be": "\\frac{3}{4}",
 }
+_DOUBLED_BACKSLASH_RE = re.compile(r"\\\\(?=[a-zA-Z])")
 _UNICODE_RE = re.compile("|".join(re.escape(k) for k in _UNICODE))
 
 # Text-like wrappers whose content is kept (rule 11, 18).
@@ -191,6 +192,8 @@ def normalize(answer: str) -> Normalized:
     text_wrapped = bool(_WHOLE_TEXT_RE.match(answer.strip()))
     s = _TRIG_DEGREE_RE.sub(_trig_degrees, answer)
     s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], s)
+    if "\\begin" not in s:  # `\\frac{1}{2}`: a doubly escaped string (JSON twice), not a row break
+        s = _DOUBLED_BACKSLASH_RE.sub(r"\\", s)
     s = s.replace("\n", " ").replace("\t", " ").replace("~", " ").strip()
     s = _join_marked_thousands(s)
     s = _BRACE_NAMES_RE.sub(lambda m: _BRACE_NAMES[m.group(1)], s)

@@ -30,7 +30,7 @@ PM = sp.Symbol("__pm__")  # placeholder for ±; expanded into two list items per
 _REL_OPS = {"=": "=", "==": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!="}
 _REL_CMDS = {
     "le": "<=", "leq": "<=", "leqslant": "<=", "ge": ">=", "geq": ">=", "geqslant": ">=",
-    "lt": "<", "gt": ">", "ne": "!=", "neq": "!=",
+    "lt": "<", "gt": ">", "ne": "!=", "neq": "!=", "approx": "~",
 }
 _SET_CMDS = {"cup": "cup", "cap": "cap", "setminus": "setminus"}
 _MUL_CMDS = {"cdot", "times", "ast"}
@@ -131,8 +131,11 @@ class Parser(CommandsMixin):
             self.next()
             ops.append(op)
             exprs.append(self.ratio_expr())
+        if "~" in ops:  # `\\frac13 \\approx 0.33`: the approximation is a comment, dropped
+            cut = ops.index("~")
+            exprs, ops = exprs[: cut + 1], ops[:cut]
         if not ops:
-            return first
+            return exprs[0]
         if names is not None and ops == ["="] and isinstance(exprs[1], Bracketed) and len(
             exprs[1].items
         ) == len(names) and isinstance(exprs[0], Bracketed):
