@@ -42,6 +42,7 @@ class Parser(CommandsMixin):
     def __init__(self, tokens: list[Token]) -> None:
         self.toks = tokens
         self.pos = 0
+        self.bound: frozenset[str] = frozenset()
 
     # -- token helpers ------------------------------------------------------------------
     def peek(self, k: int = 0) -> Token | None:

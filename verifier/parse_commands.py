@@ -70,6 +70,7 @@ class CommandsMixin:
     set_expr: Any
     power: Any
     term: Any
+    bound: frozenset[str]  # index letters of the enclosing sums (`i` is then not sqrt(-1))
     pos: int
     toks: list[Token]
 
@@ -176,6 +177,8 @@ class CommandsMixin:
                 self.pos = save
                 return _indexed(ch, ex(self.braced_expr()))
             return sp.Symbol(f"{ch}_{sub}")
+        if ch in self.bound:
+            return sp.Symbol(ch)
         if ch == "i":
             return sp.I
         if ch == "e":
@@ -325,7 +328,12 @@ class CommandsMixin:
         self.expect_op("}")
         self.expect_op("^")
         upper = ex(self.arg())
-        body = ex(self.term())
+        outer = self.bound
+        self.bound = outer | {var.name}  # `\\sum_{i=1}^{3} i^2`: i is the index, not sqrt(-1)
+        try:
+            body = ex(self.term())
+        finally:
+            self.bound = outer
         kind = sp.Sum if name == "sum" else sp.Product
         return bigops.big_operator(kind, body, var, lower, upper)
 
