@@ -345,16 +345,17 @@ def _rename_argument(g: Assign, r: Assign) -> Any:
 def ratio_equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
     """Rule 13: `1:2` = `2:4` (proportional terms); a gold ratio `a:b` also equals the number
     a/b (`1:2` = `\\frac12`). Not the other way: a gold number is never paid by a ratio (odds
-    1:2 are not the probability 1/2). A ratio with a zero term (`12:00`, a time) is compared
-    term by term, exactly."""
+    1:2 are not the probability 1/2). A ratio with a zero term, or a gold written like a time
+    of day (`12:30`: 6:15 is another time; `7:32` too, by its form), is compared term by term,
+    exactly, and a clock-like gold never equals a number."""
     if isinstance(g, Ratio) and isinstance(r, Ratio):
         if len(g.items) != len(r.items):
             return False
-        if any(_is_zero(t) for t in g.items + r.items):
+        if g.clock or any(_is_zero(t) for t in g.items + r.items):
             return items_equal_in_order(g.items, r.items, rel_tol)
         scale = r.items[0] / g.items[0]
         return all(expr_equal(b, scale * a, rel_tol) for a, b in zip(g.items, r.items, strict=True))
-    if isinstance(g, Ratio) and len(g.items) == 2 and isinstance(r, sp.Expr):
+    if isinstance(g, Ratio) and len(g.items) == 2 and not g.clock and isinstance(r, sp.Expr):
         a, b = g.items
         return not _is_zero(b) and expr_equal(a / b, r, rel_tol)
     return False

@@ -6,6 +6,10 @@ when its one free symbol is a conventional integer name (k, n, m) and its period
 rational multiple of pi (trigonometric solutions); with a declared parameter (`k \\in
 \\mathbb{Z}`, see quantifiers.py) any nonzero real period counts. Otherwise it is an ordinary
 expression (`2 + 3k` is compared as a polynomial in k: `5 + 3k` is a different expression).
+
+Undeclared, only `k` makes a family by itself; `n` and `m` count only against a side that is a
+family already (declared, or in k). `(n-2)\\pi` (a polygon's angle sum) against `n\\pi` is a
+formula in n, not a family: those two are different answers.
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ import sympy as sp
 
 from verifier.nodes import Assign, Family, ListLit
 
-_CONVENTIONAL = frozenset({"k", "n", "m"})
+_CONVENTIONAL = frozenset({"k"})  # a family by itself
+_CONVENTIONAL_BESIDE_A_FAMILY = frozenset({"k", "n", "m"})
 MAX_FAMILY_OPS = 200
 
 
-def family_parts(x: Any) -> tuple[sp.Expr, sp.Expr] | None:
-    """(offset, period) of a family, or None when x is not one."""
+def family_parts(
+    x: Any, names: frozenset[str] = _CONVENTIONAL
+) -> tuple[sp.Expr, sp.Expr] | None:
+    """(offset, period) of a family, or None when x is not one. `names`: the letters that make
+    an undeclared expression a family."""
     declared = isinstance(x, Family)
     expr = x.value if declared else x
     if not isinstance(expr, sp.Expr) or sp.count_ops(expr) > MAX_FAMILY_OPS:
@@ -32,7 +40,7 @@ def family_parts(x: Any) -> tuple[sp.Expr, sp.Expr] | None:
     var = next(iter(syms))
     if declared and var != x.var:
         return None
-    if not declared and var.name not in _CONVENTIONAL:
+    if not declared and var.name not in names:
         return None
     try:
         poly = sp.Poly(sp.expand(expr), var)
@@ -53,6 +61,12 @@ def family_parts(x: Any) -> tuple[sp.Expr, sp.Expr] | None:
 def families_equal(a: Any, b: Any) -> bool | None:
     """True/False when both are families; None when either is not (compare otherwise)."""
     pa, pb = family_parts(a), family_parts(b)
+    if pa is None and pb is None:
+        return None
+    if pa is None:
+        pa = family_parts(a, _CONVENTIONAL_BESIDE_A_FAMILY)
+    if pb is None:
+        pb = family_parts(b, _CONVENTIONAL_BESIDE_A_FAMILY)
     if pa is None or pb is None:
         return None
     (oa, ta), (ob, tb) = pa, pb

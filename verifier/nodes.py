@@ -101,3 +101,4 @@ class Ratio:
     """`1:2`, `3:4:5`: terms of a ratio; equal when proportional (rule 13)."""
 
     items: tuple[Any, ...]
+    clock: bool = False  # written like a time of day `H:MM` (`12:30`): compared term by term

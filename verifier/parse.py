@@ -162,16 +162,18 @@ class Parser(CommandsMixin):
 
     def ratio_expr(self) -> Any:
         """`a : b (: c ...)`: a ratio; a single term is returned as it is."""
+        start = self.pos
         first = self.sum_expr()
         if not self.at_op(":"):
             return first
+        clock = self.pos == start + 1 and _is_clock(self.toks[start : start + 3])
         items = [ex(first)]
         while self.at_op(":"):
             self.next()
             items.append(ex(self.sum_expr()))
             if len(items) > limits.LIMITS.max_items:
                 raise ResourceLimitError(f"more than {limits.LIMITS.max_items} ratio terms")
-        return Ratio(tuple(items))
+        return Ratio(tuple(items), clock=clock and len(items) == 2 and self.pos == start + 3)
 
     def function_name_at(self, k: int) -> tuple[str, int] | None:
         """`f(x)` (a letter, `(`, a letter, `)`) at offset k: its text and length in tokens."""
@@ -294,6 +296,17 @@ class Parser(CommandsMixin):
             limits.check_factorial(value)
             value = sp.factorial(value)
         return value
+
+
+def _is_clock(toks: list[Token]) -> bool:
+    """`H:MM` / `HH:MM` with minutes below 60: a time of day, not a ratio to scale."""
+    if len(toks) != 3 or toks[0].kind != "NUM" or toks[2].kind != "NUM":
+        return False
+    hours, minutes = toks[0].text, toks[2].text
+    return (
+        hours.isdigit() and len(hours) <= 2 and minutes.isdigit() and len(minutes) == 2
+        and int(minutes) < 60
+    )
 
 
 def _multiply(left: Any, right: Any) -> Any:
