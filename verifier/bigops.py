@@ -26,6 +26,7 @@ MAX_TERMS = 1000  # terms of a sum/product evaluated one by one
 MAX_NODES = 40_000  # expression nodes rebuilt over one whole evaluation
 MAX_SYMBOLIC_TERMS = 100  # terms that are not exact numbers (`\\sqrt{k}`, `x^k`)
 MAX_POLY_DEGREE = 8  # closed-form sums of polynomials up to this degree
+MAX_POLY_OPS = 200  # ... and up to this many operations
 BIG_OPS = (sp.Sum, sp.Product, sp.Integral, sp.Limit)
 
 
@@ -96,13 +97,13 @@ def big_operator(
     count = int(hi) - int(lo) + 1
     if count <= 0:
         return sp.Integer(0) if kind is sp.Sum else sp.Integer(1)
-    if count <= MAX_TERMS:
-        budget.spend(count)
-        return _term_by_term(kind, body, var, int(lo), int(hi), budget)
     if kind is sp.Sum:
         closed = _polynomial_sum(body, var, lo, hi)
         if closed is not None:
             return closed
+    if count <= MAX_TERMS:
+        budget.spend(count)
+        return _term_by_term(kind, body, var, int(lo), int(hi), budget)
     return kind(body, (var, lo, hi))
 
 
@@ -128,16 +129,24 @@ def _term_by_term(
 
 
 def _polynomial_sum(body: sp.Expr, var: sp.Symbol, lo: sp.Integer, hi: sp.Integer) -> Any:
-    """Closed form of a sum of a small rational polynomial over a long range, or None."""
-    if body.free_symbols - {var} or not body.is_polynomial(var):
+    """Closed form of a sum of a small polynomial in the index (its coefficients may hold other
+    symbols: `\\sum_{b=1}^{1000} a b` is 500500 a), or None. Power sums by Faulhaber, sized by
+    a digit estimate first."""
+    others = body.free_symbols - {var}
+    if var not in body.free_symbols or len(others) > 2 or sp.count_ops(body) > MAX_POLY_OPS:
+        return None  # (few other symbols: expanding the body stays small)
+    if not body.is_polynomial(var):
         return None
     poly = sp.Poly(body, var)
-    if poly.degree() > MAX_POLY_DEGREE or not all(c.is_Rational for c in poly.all_coeffs()):
+    if poly.degree() > MAX_POLY_DEGREE:
         return None
     size = max(_digits(lo), _digits(hi)) * (poly.degree() + 2)
     if size > limits.LIMITS.max_result_digits:
         raise ResourceLimitError("sum too large to evaluate")
-    return sp.summation(poly.as_expr(), (var, lo, hi))
+    return sp.Add(*(
+        coeff * sp.summation(var**power, (var, lo, hi))
+        for (power,), coeff in poly.terms()
+    ))
 
 
 def definite_integral(body: sp.Expr, var: sp.Symbol, lo: Any, hi: Any) -> sp.Expr:

@@ -245,6 +245,7 @@ def test_ratios() -> None:
         ("\\prod_{k=1}^{4} (k+1)", sp.Integer(120)),
         ("\\sum_{k=5}^{4} k", sp.Integer(0)),  # empty range
         ("\\sum_{k=1}^{10^{9}} k", sp.Integer(500000000500000000)),
+        ("\\sum_{a=1}^{1000} \\sum_{b=1}^{1000} a b", sp.Integer(500500**2)),  # closed form inside
         ("\\sum_{i=1}^{3} a_i", sp.Symbol("a_1") + sp.Symbol("a_2") + sp.Symbol("a_3")),
         ("\\int_{0}^{2} x^2 dx", sp.Rational(8, 3)),
         ("\\vec{v}", sp.Symbol("vec_v")),
