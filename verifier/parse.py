@@ -298,6 +298,48 @@ class Parser(CommandsMixin):
         return value
 
 
+def _top_level_split(tokens: list[Token], sep: str) -> list[list[Token]]:
+    """Split at `sep` tokens outside any brackets."""
+    groups: list[list[Token]] = [[]]
+    depth = 0
+    for t in tokens:
+        if t.kind == "OP" and t.text in ("(", "[", "{", "\\{"):
+            depth += 1
+        elif t.kind == "OP" and t.text in (")", "]", "}", "\\}"):
+            depth -= 1
+        if depth == 0 and t.kind == "OP" and t.text == sep:
+            groups.append([])
+        else:
+            groups[-1].append(t)
+    return groups
+
+
+def _assignment_groups(tokens: list[Token]) -> ListLit | None:
+    """`p=5, q=2; p=7, q=2`: solutions written as `;`-separated groups of assignments to the
+    same variables in the same order are the set of tuples (5, 2), (7, 2) (rule 15)."""
+    if not any(t.kind == "OP" and t.text == ";" for t in tokens):
+        return None
+    groups = _top_level_split(tokens, ";")
+    if len(groups) < 2 or any(not g for g in groups):
+        return None
+    tuples, names = [], None
+    for group in groups:
+        try:
+            parsed = Parser(group).parse_top()
+        except ParseError:
+            return None
+        items = parsed.items if isinstance(parsed, ListLit) else (parsed,)
+        if not items or not all(isinstance(i, Assign) for i in items):
+            return None
+        these = [i.var for i in items]
+        if len(set(these)) != len(these) or (names is not None and these != names):
+            return None
+        names = these
+        values = tuple(i.value for i in items)
+        tuples.append(values[0] if len(values) == 1 else Bracketed("(", ")", values))
+    return ListLit(tuple(tuples))
+
+
 def _is_clock(toks: list[Token]) -> bool:
     """`H:MM` / `HH:MM` with minutes below 60: a time of day, not a ratio to scale."""
     if len(toks) != 3 or toks[0].kind != "NUM" or toks[2].kind != "NUM":
@@ -359,6 +401,9 @@ def parse_normalized(text: str) -> Any:
     ):
         return Text(" ".join(text.lower().split()))
     tokens, integer_var = split_quantifier(tokens)
+    grouped = _assignment_groups(tokens)
+    if grouped is not None:
+        return grouped
     parsed = Parser(tokens).parse_top()
     return mark_family(parsed, integer_var) if integer_var is not None else parsed
 
