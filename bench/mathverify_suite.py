@@ -67,8 +67,6 @@ _CLASSES: dict[str, tuple[str, ...]] = {
     "symbols are strict (math-verify's strict=False: f(x) = f(y))": ("test_strict.py:8",),
     "math-verify's expectation differs from the maths (1 - 1/e vs 1 + 1/e)":
         ("test_yujianll.py:28",),
-    "not fixed: assignment groups split by `;` (`p=5,q=2;p=7,q=2` vs `(5,2),(7,2)`)":
-        ("test_numina_cases.py:54",),
     "not fixed: malformed gold (unclosed box, `1orW(x)` glued)": ("test_numina_cases.py:121",),
     "not fixed: range of a function `0<f(x)<1` vs the interval `(0,1)`":
         ("test_numina_cases.py:137",),
