@@ -10,10 +10,11 @@ from typing import Any
 
 import sympy as sp
 
-from verifier import bigops, limits
+from verifier import limits
 from verifier.errors import ParseError, UndefinedError
 from verifier.lexer import Token
 from verifier.nodes import Bracketed, ListLit, MatrixLit, NamedSet, SetLit
+from verifier.parse_bigops import BigOpsMixin
 
 _FUNCS = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "cot": sp.cot, "sec": sp.sec, "csc": sp.csc,
@@ -56,7 +57,7 @@ def number_value(tok: Token) -> sp.Rational:
     return value
 
 
-class CommandsMixin:
+class CommandsMixin(BigOpsMixin):
     """Primary-expression methods of `parse.Parser` (uses its token helpers)."""
 
     # provided by Parser
@@ -315,102 +316,6 @@ class CommandsMixin:
             return sp.Abs(inner)
         raise ParseError(f"unsupported command \\{name}")
 
-    def big_operator(self, name: str) -> sp.Expr:
-        """`\\sum_{k=1}^{n} body`, `\\prod_{k=1}^{5} body`; the body is one product term."""
-        self.expect_op("_")
-        self.expect_op("{")
-        var_tok = self.next()
-        if var_tok.kind != "LETTER":
-            raise ParseError("unsupported index of a sum or product")
-        var = sp.Symbol(var_tok.text)
-        self.expect_op("=")
-        lower = ex(self.sum_expr())
-        self.expect_op("}")
-        self.expect_op("^")
-        upper = ex(self.arg())
-        outer = self.bound
-        self.bound = outer | {var.name}  # `\\sum_{i=1}^{3} i^2`: i is the index, not sqrt(-1)
-        try:
-            body = ex(self.term())
-        finally:
-            self.bound = outer
-        kind = sp.Sum if name == "sum" else sp.Product
-        return bigops.big_operator(kind, body, var, lower, upper)
-
-    def integral(self) -> sp.Expr:
-        """`\\int_a^b body dx` (or `\\int body dx`): the body ends at the differential."""
-        lower = upper = None
-        if self.at_op("_"):
-            self.next()
-            lower = ex(self.arg())
-            self.expect_op("^")
-            upper = ex(self.arg())
-        end = self.differential_index()
-        sub = type(self)(self.toks[self.pos : end])  # the body alone, parsed whole
-        body = ex(sub.sum_expr())
-        if sub.peek() is not None:
-            raise ParseError("unexpected text inside an integral")
-        var_tok = self.toks[end + 1]
-        var = sp.Symbol(var_tok.text)
-        self.pos = end + 2
-        return bigops.definite_integral(body, var, lower, upper)
-
-    def differential_index(self) -> int:
-        """Index of the `d` of `dx` closing an integral's body (bracket depth 0)."""
-        depth = 0
-        for i in range(self.pos, len(self.toks) - 1):
-            t = self.toks[i]
-            if t.kind == "OP" and t.text in ("(", "[", "{", "\\{"):
-                depth += 1
-            elif t.kind == "OP" and t.text in (")", "]", "}", "\\}"):
-                depth -= 1
-            elif depth == 0 and t.kind == "LETTER" and t.text == "d" and (
-                self.toks[i + 1].kind == "LETTER" and i > self.pos
-            ):
-                return i
-        raise ParseError("integral without a differential")
-
-    def limit(self) -> sp.Expr:
-        """`\\lim_{x \\to a} body`, kept unevaluated (compared structurally)."""
-        self.expect_op("_")
-        self.expect_op("{")
-        var_tok = self.next()
-        to = self.next()
-        if var_tok.kind != "LETTER" or to.kind != "CMD" or to.text not in _ARROWS:
-            raise ParseError("unsupported limit")
-        direction = "+-"
-        close = self.pos
-        while close < len(self.toks) and self.toks[close].text != "}":
-            close += 1
-        tail = [t.text for t in self.toks[close - 2 : close]]
-        if len(tail) == 2 and tail[0] == "^" and tail[1] in ("+", "-"):
-            direction = tail[1]
-            del self.toks[close - 2 : close]
-        point = ex(self.sum_expr())
-        self.expect_op("}")
-        body = ex(self.term())
-        return sp.Limit(body, sp.Symbol(var_tok.text), point, direction)
-
-    def vector_name(self) -> sp.Expr:
-        """`\\vec{v}`, `\\overrightarrow{AB}`: a named vector, compared by its name."""
-        parts = []
-        if self.at_op("{"):
-            self.next()
-            while not self.at_op("}"):
-                tok = self.next()
-                if tok.kind not in ("LETTER", "NUM", "WORD"):
-                    raise ParseError("unsupported vector name")
-                parts.append(tok.text)
-            self.next()
-        else:
-            tok = self.next()
-            if tok.kind != "LETTER":
-                raise ParseError("unsupported vector name")
-            parts.append(tok.text)
-        if not parts:
-            raise ParseError("empty vector name")
-        return sp.Symbol("vec_" + "".join(parts))
-
     def function(self, name: str) -> sp.Expr:
         """`\\sin x`, `\\sin^2 x`, `\\sin^{-1} x`, `\\log_2 8`, `\\ln(x)`."""
         base = None
@@ -497,7 +402,6 @@ class CommandsMixin:
 
 
 _NUMBER_SETS = {"R": "reals", "Z": "integers", "N": "naturals", "Q": "rationals", "C": "complexes"}
-_ARROWS = frozenset({"to", "rightarrow", "longrightarrow"})
 _FUNC_CMDS = frozenset(_FUNCS)
 _CONST_CMDS = {"pi": sp.pi, "infty": sp.oo, "infinity": sp.oo, "imath": sp.I}
 _GREEK_CMDS = frozenset(
