@@ -9,7 +9,6 @@ simplify/expand to 0, or a minimal polynomial equal to x).
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import sympy as sp
@@ -17,6 +16,13 @@ import sympy as sp
 from verifier.bigops import canonical_bound_vars, has_big_operator
 from verifier.errors import OUT_OF_MEMORY
 from verifier.families import families_equal
+from verifier.names import (
+    as_equation,
+    distinct_assignments,
+    gold_named_value,
+    item_name,
+    rename_argument,
+)
 from verifier.nodes import (
     Assign,
     Bracketed,
@@ -183,17 +189,6 @@ def equation_equal(d1: sp.Expr, d2: sp.Expr) -> bool:
     return False
 
 
-def _as_equation(x: Any) -> sp.Expr | None:
-    """lhs - rhs of an equation (`y = 2x+1`, `2x+1 = y`), else None."""
-    if isinstance(x, Assign) and isinstance(x.value, sp.Expr) and isinstance(x.lhs, sp.Expr):
-        return x.lhs - x.value
-    if isinstance(x, Relation) and x.ops == ("=",):
-        lhs, rhs = x.exprs
-        if isinstance(lhs, sp.Expr) and isinstance(rhs, sp.Expr):
-            return lhs - rhs
-    return None
-
-
 def items_equal_as_sets(a: tuple[Any, ...], b: tuple[Any, ...], rel_tol: float) -> bool:
     """Order-insensitive, complete, no extras (duplicates collapse). `a` holds the gold's items
     and stays in the gold's place of `equal` both ways (some rules read the gold side only)."""
@@ -234,7 +229,7 @@ def equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
         return _assign_equal(g, r, rel_tol)
     if isinstance(g, MatrixLit) or isinstance(r, MatrixLit):
         return _matrix_equal(g, r, rel_tol)
-    eq_g, eq_r = _as_equation(g), _as_equation(r)
+    eq_g, eq_r = as_equation(g), as_equation(r)
     if eq_g is not None or eq_r is not None:
         return eq_g is not None and eq_r is not None and equation_equal(eq_g, eq_r)
     if is_setlike(g) or is_setlike(r):
@@ -245,53 +240,6 @@ def equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
     if isinstance(g, Family) or isinstance(r, Family):
         return False  # a family is a set; it never equals a single value or a tuple
     return _structure_equal(g, r, rel_tol)
-
-
-def _is_point_name(sym: sp.Symbol) -> bool:
-    """`A`, `B`, `S_ABC`, `V_1`: names of geometric quantities (upper-case by convention)."""
-    return sym.name[:1].isupper()
-
-
-def _is_named_quantity(e: Any) -> bool:
-    """`AB`, `|AB|`, `\\frac{NO}{BO}`, `S_{ABC}`: a product/quotient/abs of upper-case names
-    with no number in it (`xy`, `2A`, `A+B` are not names)."""
-    if not isinstance(e, sp.Expr) or not e.free_symbols:
-        return False
-    if not all(_is_point_name(x) for x in e.free_symbols):
-        return False
-    for node in sp.preorder_traversal(e):
-        if node.is_Number and node not in (sp.S.One, sp.S.NegativeOne):
-            return False
-        if not (node.is_Symbol or node.is_Number or isinstance(node, (sp.Mul, sp.Pow, sp.Abs))):
-            return False
-    return True
-
-
-def gold_named_value(g: Any, r: Any) -> Any:
-    """Gold side only: `AB = 4`, `|AB| = 1`, `\\frac{NO}{BO} = \\frac{1}{\\sqrt6}` name the
-    asked quantity; against a response that is not itself an equation, the gold is its value.
-    (A response `AB = 4` against a gold `4` is not dropped in strict mode: lenient extraction.)"""
-    if not (isinstance(g, Relation) and g.ops == ("=",)) or _as_equation(r) is not None:
-        return g
-    lhs, rhs = g.exprs
-    if _is_named_quantity(lhs) and isinstance(rhs, sp.Expr) and not rhs.free_symbols:
-        return rhs
-    return g
-
-
-def _item_name(item: Any) -> str | None:
-    """The name an item assigns: `x = 1` -> x, `AB = 4` -> A*B; None for a bare value."""
-    if isinstance(item, Assign):
-        return item.var
-    if isinstance(item, Relation) and item.ops == ("=",) and _is_named_quantity(item.exprs[0]):
-        return str(item.exprs[0])
-    return None
-
-
-def _distinct_assignments(items: tuple[Any, ...]) -> bool:
-    """`x = 1, y = 2`, `AB = 4, CD = 5`: values tied to different names (order means something)."""
-    names = [n for n in map(_item_name, items) if n is not None]
-    return len(items) > 1 and len(names) == len(items) and len(set(names)) == len(names)
 
 
 def _structure_equal(g: Any, r: Any, rel_tol: float) -> bool:
@@ -306,9 +254,9 @@ def _structure_equal(g: Any, r: Any, rel_tol: float) -> bool:
     if isinstance(g, Bracketed) or isinstance(r, Bracketed):
         return False
     if isinstance(g, ListLit) and isinstance(r, ListLit):
-        bare_g = all(_item_name(i) is None for i in g.items)
-        bare_r = all(_item_name(i) is None for i in r.items)
-        named_g, named_r = _distinct_assignments(g.items), _distinct_assignments(r.items)
+        bare_g = all(item_name(i) is None for i in g.items)
+        bare_r = all(item_name(i) is None for i in r.items)
+        named_g, named_r = distinct_assignments(g.items), distinct_assignments(r.items)
         if (named_g and bare_r) or (named_r and bare_g):
             # `x = 1, y = 2` against `2, 1`: bare values follow the names' order (decision)
             return items_equal_in_order(g.items, r.items, rel_tol)
@@ -324,39 +272,23 @@ def _assign_equal(g: Any, r: Any, rel_tol: float) -> bool:
     if isinstance(g, Assign) and isinstance(r, Assign):
         if g.var == r.var:
             return equal(g.value, r.value, rel_tol)
-        renamed = _rename_argument(g, r)
+        renamed = rename_argument(g, r)
         if renamed is not None:
             return equal(g.value, renamed, rel_tol)
-        eq_g, eq_r = _as_equation(g), _as_equation(r)
+        eq_g, eq_r = as_equation(g), as_equation(r)
         return eq_g is not None and eq_r is not None and equation_equal(eq_g, eq_r)
     assign, other = (g, r) if isinstance(g, Assign) else (r, g)
-    eq_other = _as_equation(other)
+    eq_other = as_equation(other)
     if eq_other is not None:
         if isinstance(assign.value, sp.Expr) and not assign.value.free_symbols:
             return False  # `x = 2` is solved; `2x = 4` or `x - 2 = 0` is not (decision)
-        eq_assign = _as_equation(assign)
+        eq_assign = as_equation(assign)
         return eq_assign is not None and equation_equal(eq_assign, eq_other)
     if isinstance(other, (ListLit, SetLit)) and len(other.items) == 1:
         other = other.items[0]
     if assign is g:
         return equal(assign.value, other, rel_tol)
     return equal(other, assign.value, rel_tol)
-
-
-_FUNCTION_LHS_RE = re.compile(r"^([A-Za-z])\(([A-Za-z])\)$")
-
-
-def _rename_argument(g: Assign, r: Assign) -> Any:
-    """`f(t) = t^2` against `f(x) = ...`: r's value with its argument renamed to g's (the
-    argument is a bound variable, rule 13); None when the two do not define the same function
-    name or the renaming would capture a free symbol of r's value."""
-    mg, mr = _FUNCTION_LHS_RE.match(g.var), _FUNCTION_LHS_RE.match(r.var)
-    if mg is None or mr is None or mg.group(1) != mr.group(1):
-        return None
-    old, new = sp.Symbol(mr.group(2)), sp.Symbol(mg.group(2))
-    if not isinstance(r.value, sp.Expr) or new in r.value.free_symbols:
-        return None
-    return r.value.xreplace({old: new})
 
 
 def ratio_equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
