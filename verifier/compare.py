@@ -27,6 +27,7 @@ from verifier.nodes import (
     Assign,
     Bracketed,
     Choice,
+    Congruence,
     Family,
     ListLit,
     MatrixLit,
@@ -225,6 +226,8 @@ def equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
         return type(g) is type(r) and g == r
     if isinstance(g, Ratio) or isinstance(r, Ratio):
         return ratio_equal(g, r, rel_tol)
+    if isinstance(g, Congruence) or isinstance(r, Congruence):
+        return congruence_equal(g, r, rel_tol)
     if isinstance(g, Assign) or isinstance(r, Assign):
         return _assign_equal(g, r, rel_tol)
     if isinstance(g, MatrixLit) or isinstance(r, MatrixLit):
@@ -308,6 +311,22 @@ def ratio_equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
         a, b = g.items
         return not _is_zero(b) and expr_equal(a / b, r, rel_tol)
     return False
+
+
+def congruence_equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
+    """Two congruences: the same modulus and congruent integer values (`3 mod 7` = `10 mod 7`).
+    A congruence against a plain value compares the written values exactly (`9 \\pmod{11}` is
+    9, never 20): the modulus is a label there, and no representative is swapped in."""
+    if isinstance(g, Congruence) and isinstance(r, Congruence):
+        if g.modulus != r.modulus:
+            return False
+        both_integers = all(isinstance(v, sp.Expr) and v.is_Integer for v in (g.value, r.value))
+        if both_integers:
+            return (g.value - r.value) % g.modulus == 0
+        return expr_equal(g.value, r.value, rel_tol)
+    g_value = g.value if isinstance(g, Congruence) else g
+    r_value = r.value if isinstance(r, Congruence) else r
+    return equal(g_value, r_value, rel_tol)
 
 
 def _is_zero(t: Any) -> bool:

@@ -102,3 +102,11 @@ class Ratio:
 
     items: tuple[Any, ...]
     clock: bool = False  # written like a time of day `H:MM` (`12:30`): compared term by term
+
+
+@dataclass(frozen=True)
+class Congruence:
+    """`9 \\pmod{11}`, `n \\equiv 3 \\pmod 7`: a value with its modulus (rule 6)."""
+
+    value: Any
+    modulus: Any  # a positive sympy Integer

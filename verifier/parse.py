@@ -22,9 +22,19 @@ from verifier.errors import ParseError, ResourceLimitError, UndefinedError
 from verifier.families import mark_family
 from verifier.lexer import Token, tokenize
 from verifier.matrices import matrix_add, matrix_mul, matrix_neg
-from verifier.nodes import Assign, Bracketed, ListLit, MatrixLit, Ratio, Relation, SetOp, Text
+from verifier.nodes import (
+    Assign,
+    Bracketed,
+    Congruence,
+    ListLit,
+    MatrixLit,
+    Ratio,
+    Relation,
+    SetOp,
+    Text,
+)
 from verifier.parse_commands import GREEK_CMDS, CommandsMixin, ex, number_value
-from verifier.quantifiers import split_quantifier
+from verifier.quantifiers import split_modulus, split_quantifier
 
 PM = sp.Symbol("__pm__")  # placeholder for ±; expanded into two list items per item
 _REL_OPS = {"=": "=", "==": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!="}
@@ -401,11 +411,23 @@ def parse_normalized(text: str) -> Any:
     ):
         return Text(" ".join(text.lower().split()))
     tokens, integer_var = split_quantifier(tokens)
+    tokens, modulus = split_modulus(tokens)
     grouped = _assignment_groups(tokens)
     if grouped is not None:
         return grouped
     parsed = Parser(tokens).parse_top()
+    if modulus is not None:
+        parsed = _with_modulus(parsed, sp.Integer(modulus))
     return mark_family(parsed, integer_var) if integer_var is not None else parsed
+
+
+def _with_modulus(parsed: Any, modulus: sp.Integer) -> Any:
+    """`9 \\pmod{11}` -> Congruence(9, 11); `n \\equiv 3 \\pmod 7` -> n = Congruence(3, 7)."""
+    if isinstance(parsed, Assign) and isinstance(parsed.value, sp.Expr):
+        return Assign(parsed.var, Congruence(parsed.value, modulus), parsed.lhs)
+    if isinstance(parsed, sp.Expr):
+        return Congruence(parsed, modulus)
+    raise ParseError("a modulus after something that is not a value")
 
 
 __all__ = ["PM", "Parser", "expand_pm", "parse_normalized"]

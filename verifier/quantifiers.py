@@ -82,4 +82,35 @@ def split_quantifier(toks: list[Token]) -> tuple[list[Token], str | None]:
     return toks[:start], var
 
 
-__all__ = ["split_quantifier"]
+_MOD_WORDS = frozenset({"pmod", "mod", "bmod"})
+
+
+def split_modulus(toks: list[Token]) -> tuple[list[Token], int | None]:
+    """Tokens without a trailing `\\pmod{m}` / `\\pmod m` / `(\\mod m)` / `(mod m)`, and m.
+
+    `\\equiv` before it reads as `=` (`n \\equiv 3 \\pmod 7` is n = 3 modulo 7).
+    """
+    end = len(toks)
+    wrapped = end >= 2 and _is(toks[-1], "OP", ")")
+    if wrapped:
+        end -= 1
+    if end >= 3 and _is(toks[end - 1], "OP", "}") and _is(toks[end - 3], "OP", "{"):
+        num, cmd = toks[end - 2], end - 4
+    else:
+        num, cmd = toks[end - 1] if end else None, end - 2
+    if cmd < 1 or not _is(num, "NUM") or not num.text.isdigit() or int(num.text) < 2:
+        return toks, None
+    if not (_is(toks[cmd], "CMD", *_MOD_WORDS) or _is(toks[cmd], "WORD", "mod")):
+        return toks, None
+    start = cmd
+    if wrapped:
+        if not _is(toks[cmd - 1], "OP", "("):
+            return toks, None
+        start -= 1
+    if start == 0:
+        return toks, None
+    head = [Token("OP", "=", t.space) if _is(t, "CMD", "equiv") else t for t in toks[:start]]
+    return head, int(num.text)
+
+
+__all__ = ["split_modulus", "split_quantifier"]

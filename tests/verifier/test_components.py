@@ -319,3 +319,15 @@ def test_chains_pay_only_true_links() -> None:
     assert not equal(sp.Integer(4), parse_normalized("4! = 24"))
     assert not equal(sp.Integer(11), parse_normalized("x = 5+5+1 = 7 = 11"))
     assert equal(parse_normalized("x = 11"), parse_normalized("x = 5+5+1 = 11"))
+
+
+def test_congruences() -> None:
+    from verifier.nodes import Congruence
+
+    assert parse_normalized("9 \\pmod{11}") == Congruence(9, 11)
+    assert parse_normalized("n \\equiv 3 \\pmod 7") == Assign("n", Congruence(3, 7), sp.Symbol("n"))
+    assert equal(parse_normalized("3 (\\mod 7)"), parse_normalized("10 \\pmod{7}"))
+    assert not equal(parse_normalized("3 \\pmod{7}"), parse_normalized("3 \\pmod{5}"))
+    assert not equal(sp.Integer(20), parse_normalized("9 \\pmod{11}"))
+    with pytest.raises(ParseError):
+        parse_normalized("(1, 2) \\pmod{5}")
