@@ -48,6 +48,7 @@ _SPACING_AFTER_LR_RE = re.compile(r"\\(left|right)\s*\\([{}|])")
 _ANGLE_RE = re.compile(r"\\[lr]angle(?![a-zA-Z])")  # vectors <1, 2> are tuples
 _BRACE_NAMES_RE = re.compile(r"\\(lbrace|rbrace|lbrack|rbrack)(?![a-zA-Z])")
 _BRACE_NAMES = {"lbrace": "\\{", "rbrace": "\\}", "lbrack": "[", "rbrack": "]"}
+_COLON_RE = re.compile(r"\\colon(?![a-zA-Z])")
 _FRAC_ALIASES_RE = re.compile(r"\\(?:dfrac|tfrac|cfrac|nicefrac|sfrac)(?![a-zA-Z])")
 _BINOM_ALIASES_RE = re.compile(r"\\(?:dbinom|tbinom)(?![a-zA-Z])")
 # Rule 11, thousands separators. A "marked" separator can only be one inside a numeral: `{,}`,
@@ -204,6 +205,7 @@ def normalize(answer: str) -> Normalized:
     s = _DROP_RE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else " ", s)
     s = _ANGLE_RE.sub(lambda m: "(" if m.group(0)[1] == "l" else ")", s)
     s = _FRAC_ALIASES_RE.sub(r"\\frac", s)
+    s = _COLON_RE.sub(":", s)  # `1 \\colon 2` is the ratio 1:2
     s = _BINOM_ALIASES_RE.sub(r"\\binom", s)
     percent = bool(_PERCENT_RE.search(s))
     s = _PERCENT_RE.sub(" ", s)

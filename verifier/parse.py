@@ -34,7 +34,7 @@ from verifier.nodes import (
     Text,
 )
 from verifier.parse_commands import GREEK_CMDS, CommandsMixin, ex, number_value
-from verifier.quantifiers import split_modulus, split_quantifier
+from verifier.quantifiers import split_modulus, split_quantifier, split_universal
 
 PM = sp.Symbol("__pm__")  # placeholder for ±; expanded into two list items per item
 _REL_OPS = {"=": "=", "==": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!="}
@@ -411,6 +411,7 @@ def parse_normalized(text: str) -> Any:
     ):
         return Text(" ".join(text.lower().split()))
     tokens, integer_var = split_quantifier(tokens)
+    tokens = split_universal(tokens)
     tokens, modulus = split_modulus(tokens)
     grouped = _assignment_groups(tokens)
     if grouped is not None:

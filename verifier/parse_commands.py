@@ -151,7 +151,12 @@ class CommandsMixin(BigOpsMixin):
         braced = self.at_op("{")
         if braced:
             self.next()
+        paren = braced and self.at_op("(")  # `1010_{(2)}`
+        if paren:
+            self.next()
         base_tok = self.next()
+        if paren:
+            self.expect_op(")")
         if braced:
             self.expect_op("}")
         digits = base_tok.text if base_tok.kind == "NUM" else ""
@@ -357,9 +362,22 @@ class CommandsMixin(BigOpsMixin):
         t = self.next()
         if braced:
             self.expect_op("}")
-        if t.kind == "LETTER" and t.text in _NUMBER_SETS:
-            return NamedSet(_NUMBER_SETS[t.text])
-        raise ParseError("unsupported \\mathbb set")
+        if t.kind != "LETTER" or t.text not in _NUMBER_SETS:
+            raise ParseError("unsupported \\mathbb set")
+        if t.text in ("Z", "N") and self.positive_mark():
+            return NamedSet("naturals")  # `\\mathbb{Z}^+`, `\\mathbb{N}^*`: 1, 2, 3, ...
+        return NamedSet(_NUMBER_SETS[t.text])
+
+    def positive_mark(self) -> bool:
+        """Consume `^+`, `^{+}`, `^*`, `^{*}`, `_{>0}` after a number set; True if one was there."""
+        marks = ([("OP", "^"), ("OP", "+")], [("OP", "^"), ("OP", "{"), ("OP", "+"), ("OP", "}")],
+                 [("OP", "^"), ("OP", "*")], [("OP", "^"), ("OP", "{"), ("OP", "*"), ("OP", "}")],
+                 [("OP", "_"), ("OP", "{"), ("OP", ">"), ("NUM", "0"), ("OP", "}")])
+        for mark in marks:
+            if all(self.at(kind, text, k) for k, (kind, text) in enumerate(mark)):
+                self.pos += len(mark)
+                return True
+        return False
 
     def env_name(self) -> str:
         self.expect_op("{")

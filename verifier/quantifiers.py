@@ -20,12 +20,14 @@ def _is(tok: Token | None, kind: str, *texts: str) -> bool:
     return tok is not None and tok.kind == kind and (not texts or tok.text in texts)
 
 
-def _integer_set_end(toks: list[Token], end: int) -> int | None:
+def _integer_set_end(
+    toks: list[Token], end: int, letters: frozenset[str] = _INTEGER_SETS
+) -> int | None:
     """Start index of `\\mathbb{Z}` / `\\mathbb Z` / `Z` ending at toks[end-1], or None."""
-    if end >= 4 and _is(toks[end - 1], "OP", "}") and _is(toks[end - 2], "LETTER", *_INTEGER_SETS):
+    if end >= 4 and _is(toks[end - 1], "OP", "}") and _is(toks[end - 2], "LETTER", *letters):
         if _is(toks[end - 3], "OP", "{") and _is(toks[end - 4], "CMD", "mathbb", "Bbb", "mathbf"):
             return end - 4
-    if end >= 1 and _is(toks[end - 1], "LETTER", *_INTEGER_SETS):
+    if end >= 1 and _is(toks[end - 1], "LETTER", *letters):
         if end >= 2 and _is(toks[end - 2], "CMD", "mathbb", "Bbb"):
             return end - 2
         return end - 1
@@ -39,9 +41,11 @@ def _clause_start(toks: list[Token], end: int) -> tuple[int, str] | None:
         toks[zs - 2], "LETTER"
     ):
         return zs - 2, toks[zs - 2].text  # `k \in \mathbb{Z}`
-    # `k is an integer` (letters i s a n are single-letter tokens after the lexer)
+    # `k is an integer`, `k is any integer` (`is`, `an` are single-letter tokens after the lexer)
     if end >= 4 and _is(toks[end - 1], "WORD", "integer"):
         k = end - 2
+        if _is(toks[k], "WORD", *_QUANT_WORDS):
+            k -= 1
         if k >= 1 and _is(toks[k], "LETTER", "n") and _is(toks[k - 1], "LETTER", "a"):
             k -= 2
         elif _is(toks[k], "LETTER", "a"):
@@ -50,6 +54,15 @@ def _clause_start(toks: list[Token], end: int) -> tuple[int, str] | None:
             toks[k - 2], "LETTER"
         ):
             return k - 2, toks[k - 2].text
+    # `k = 0, \\pm 1, \\pm 2, \\ldots`
+    if end >= 4 and _is(toks[end - 1], "CMD", "ldots", "dots", "cdots"):
+        k = end - 2
+        while k >= 0 and (
+            _is(toks[k], "OP", ",", "-") or _is(toks[k], "CMD", "pm", "mp") or _is(toks[k], "NUM")
+        ):
+            k -= 1
+        if k >= 1 and _is(toks[k], "OP", "=") and _is(toks[k - 1], "LETTER"):
+            return k - 1, toks[k - 1].text
     # `for any integer k`, `for all integers k`
     if end >= 3 and _is(toks[end - 1], "LETTER") and _is(toks[end - 2], "WORD", "integer",
                                                           "integers"):
@@ -80,6 +93,34 @@ def split_quantifier(toks: list[Token]) -> tuple[list[Token], str | None]:
     if start == 0:
         return toks, None  # the clause alone is not an answer
     return toks[:start], var
+
+
+_DOMAIN_SETS = frozenset({"R", "C", "Z", "N", "Q"})
+
+
+def split_universal(toks: list[Token]) -> list[Token]:
+    """Tokens without a trailing `for all x`, `\\forall x \\in \\mathbb{R}`, `for every real x`:
+    a function answer holds on its whole domain; the clause adds nothing to compare."""
+    end = len(toks)
+    zs = _integer_set_end(toks, end, _DOMAIN_SETS)
+    if zs is not None and zs >= 2 and _is(toks[zs - 1], "CMD", "in"):
+        end = zs - 1
+    if end < 2 or not _is(toks[end - 1], "LETTER"):
+        return toks
+    k = end - 2
+    if _is(toks[k], "WORD", "real", "reals"):
+        k -= 1
+    if _is(toks[k], "CMD", "forall"):
+        start = k
+    elif k >= 1 and _is(toks[k], "WORD", "all", "any", "every", "each") and _is(
+        toks[k - 1], "WORD", "for"
+    ):
+        start = k - 1
+    else:
+        return toks
+    while start > 0 and _is(toks[start - 1], "OP", ",", ";"):
+        start -= 1
+    return toks[:start] if start > 0 else toks
 
 
 _MOD_WORDS = frozenset({"pmod", "mod", "bmod"})
@@ -113,4 +154,4 @@ def split_modulus(toks: list[Token]) -> tuple[list[Token], int | None]:
     return head, int(num.text)
 
 
-__all__ = ["split_modulus", "split_quantifier"]
+__all__ = ["split_modulus", "split_quantifier", "split_universal"]

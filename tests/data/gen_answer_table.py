@@ -1479,6 +1479,26 @@ def real_output_rows() -> None:
     neg(r, "20", "9 \\pmod{11}", "a congruent number is not the written value")
     pos(r, "n \\equiv 3 \\pmod 7", "n \\equiv 10 \\pmod{7}", "congruences, same class")
     neg(r, "n \\equiv 3 \\pmod 7", "n \\equiv 3 \\pmod{5}", "congruences, other modulus")
+    pos(r, "3:7", "3 \\colon 7", "ratio written with \\colon")
+    neg(r, "3:7", "7 \\colon 3", "ratio written with \\colon, reversed")
+    pos(
+        r,
+        "\\frac{\\pi}{5}+k\\pi",
+        "\\frac{6\\pi}{5}+k\\pi, k=0,\\pm1,\\pm2,\\ldots",
+        "enumerated k",
+    )
+    neg(
+        r,
+        "\\frac{\\pi}{5}+k\\pi",
+        "\\frac{\\pi}{5}+2k\\pi, k=0,\\pm1,\\ldots",
+        "enumerated k, period",
+    )
+    pos(r, "f(x)=3x-1", "f(x)=3x-1 \\text{ for all } x", "universal clause on a function")
+    neg(r, "f(x)=3x-1", "f(x)=3x+1 \\quad \\forall x \\in \\mathbb{R}", "universal clause, other")
+    pos(r, "\\mathbb{Z}^+", "\\mathbb{N}", "positive integers")
+    neg(r, "\\mathbb{Z}^+", "\\mathbb{Z}", "positive integers are not all integers")
+    pos(r, "5", "101_{(2)}", "base in parentheses")
+    neg(r, "5", "101_{(3)}", "base in parentheses, other base")
     neg(r, "12:30", "6:15", "a time of day is not scaled")
     neg(r, "12:30", "\\frac{2}{5}", "a time of day is not a number")
     pos(r, "12:30", "12:30", "a time of day, same")

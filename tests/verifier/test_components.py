@@ -331,3 +331,19 @@ def test_congruences() -> None:
     assert not equal(sp.Integer(20), parse_normalized("9 \\pmod{11}"))
     with pytest.raises(ParseError):
         parse_normalized("(1, 2) \\pmod{5}")
+
+
+def test_more_clauses_and_sets() -> None:
+    from verifier.nodes import Family, NamedSet
+
+    enumerated = parse_normalized("\\frac{\\pi}{4}+k\\pi, k=0,\\pm1,\\pm2,\\ldots")
+    assert isinstance(enumerated, Family)
+    worded = parse_normalized("\\frac{\\pi}{4}+k\\pi where k is any integer")
+    assert isinstance(worded, Family)
+    assert parse_normalized("f(x)=x^2 for all x") == parse_normalized("f(x)=x^2")
+    assert parse_normalized("f(x)=x \\forall x \\in \\mathbb{R}") == parse_normalized("f(x)=x")
+    assert parse_normalized("\\mathbb{Z}^+") == NamedSet("naturals")
+    assert parse_normalized("\\mathbb{Z}_{>0}") == NamedSet("naturals")
+    assert parse_normalized("\\mathbb{Z}") == NamedSet("integers")
+    assert parse_normalized("1010_{(2)}") == 10
+    assert normalize("1 \\colon 2").text == "1 : 2"
