@@ -86,6 +86,23 @@ def rename_argument(g: Assign, r: Assign) -> Any:
     return r.value.xreplace({old: new})
 
 
+def assigned_value(obj: Any) -> Any:
+    """A hook for lenient extraction (never used by strict grading): the value of a response
+    that assigns a constant to a function value or an expression, `f(1) = 23`, `AB = 4`,
+    `|PQ| = 2\\sqrt2` -> 23, 4, 2 sqrt 2; the object unchanged otherwise (also for `x + y = 5`
+    with symbols on the right, a chain, or a list)."""
+    if isinstance(obj, Assign) and isinstance(obj.value, sp.Expr) and not obj.value.free_symbols:
+        return obj.value
+    if isinstance(obj, Relation) and obj.ops == ("=",):
+        lhs, rhs = obj.exprs
+        if isinstance(lhs, sp.Expr) and lhs.free_symbols and isinstance(rhs, sp.Expr) and (
+            not rhs.free_symbols
+        ):
+            return rhs
+    return obj
+
+
 __all__ = [
-    "as_equation", "distinct_assignments", "gold_named_value", "item_name", "rename_argument",
+    "as_equation", "assigned_value", "distinct_assignments", "gold_named_value", "item_name",
+    "rename_argument",
 ]

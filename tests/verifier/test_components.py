@@ -347,3 +347,16 @@ def test_more_clauses_and_sets() -> None:
     assert parse_normalized("\\mathbb{Z}") == NamedSet("integers")
     assert parse_normalized("1010_{(2)}") == 10
     assert normalize("1 \\colon 2").text == "1 : 2"
+
+
+def test_assigned_value_hook_for_lenient_mode() -> None:
+    from verifier.names import assigned_value
+
+    assert assigned_value(parse_normalized("f(1) = 23")) == 23
+    assert assigned_value(parse_normalized("AB = 4")) == 4
+    assert assigned_value(parse_normalized("|PQ| = 2\\sqrt2")) == 2 * sp.sqrt(2)
+    assert assigned_value(parse_normalized("x = 5")) == 5
+    line = parse_normalized("y = 2x + 1")
+    assert assigned_value(line) == line  # an equation with symbols on the right stays
+    chain = parse_normalized("2 + 2 = 5 = 6")
+    assert assigned_value(chain) == chain
