@@ -68,8 +68,6 @@ _CLASSES: dict[str, tuple[str, ...]] = {
     "math-verify's expectation differs from the maths (1 - 1/e vs 1 + 1/e)":
         ("test_yujianll.py:28",),
     "not fixed: malformed gold (unclosed box, `1orW(x)` glued)": ("test_numina_cases.py:121",),
-    "not fixed: range of a function `0<f(x)<1` vs the interval `(0,1)`":
-        ("test_numina_cases.py:137",),
     "harness only: math-verify's inline-math line rule (strict agrees)":
         ("test_all.py:132", "test_all.py:133"),
 }
