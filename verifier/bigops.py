@@ -135,7 +135,7 @@ def _polynomial_sum(body: sp.Expr, var: sp.Symbol, lo: sp.Integer, hi: sp.Intege
     others = body.free_symbols - {var}
     if var not in body.free_symbols or len(others) > 2 or sp.count_ops(body) > MAX_POLY_OPS:
         return None  # (few other symbols: expanding the body stays small)
-    if not body.is_polynomial(var):
+    if not _small_polynomial(body, var):
         return None
     poly = sp.Poly(body, var)
     if poly.degree() > MAX_POLY_DEGREE:
@@ -149,12 +149,22 @@ def _polynomial_sum(body: sp.Expr, var: sp.Symbol, lo: sp.Integer, hi: sp.Intege
     ))
 
 
+def _small_polynomial(body: sp.Expr, var: sp.Symbol) -> bool:
+    """A polynomial in var whose expansion stays small, checked before sympy expands it: few
+    operations and no power above MAX_POLY_DEGREE * 4 (`(x+1)^{9999}` is not expanded)."""
+    if sp.count_ops(body) > MAX_POLY_OPS or not body.is_polynomial(var):
+        return False
+    return all(
+        not p.exp.is_Number or abs(p.exp) <= 4 * MAX_POLY_DEGREE for p in body.atoms(sp.Pow)
+    )
+
+
 def definite_integral(body: sp.Expr, var: sp.Symbol, lo: Any, hi: Any) -> sp.Expr:
     """`\\int_a^b p(x) dx` exactly for a small rational polynomial p and rational a, b."""
     if lo is None:
         return sp.Integral(body, var)
     bounds_ok = lo.is_Rational and hi.is_Rational
-    if bounds_ok and not body.free_symbols - {var} and body.is_polynomial(var):
+    if bounds_ok and not body.free_symbols - {var} and _small_polynomial(body, var):
         poly = sp.Poly(body, var)
         size = max(_digits(lo), _digits(hi)) * (poly.degree() + 2)
         small = size <= limits.LIMITS.max_result_digits
@@ -163,7 +173,33 @@ def definite_integral(body: sp.Expr, var: sp.Symbol, lo: Any, hi: Any) -> sp.Exp
         ):
             anti = poly.integrate().as_expr()
             return anti.xreplace({var: hi}) - anti.xreplace({var: lo})
+    if bounds_ok and not body.free_symbols - {var}:
+        value = _power_terms_integral(body, var, lo, hi)
+        if value is not None:
+            return value
     return sp.Integral(body, (var, lo, hi))
+
+
+def _power_terms_integral(body: sp.Expr, var: sp.Symbol, lo: sp.Rational, hi: sp.Rational) -> Any:
+    """`\\int_0^4 \\sqrt{x} dx`: a sum of rational multiples of x^r (r rational, not -1) over
+    0 <= lo < hi, each term's antiderivative exact; None for anything else (kept unevaluated)."""
+    if lo < 0 or hi <= lo:
+        return None
+    terms = sp.Add.make_args(body)  # not expanded: (x+1)^{9999} must stay cheap
+    if len(terms) > 2 * MAX_POLY_DEGREE:
+        return None
+    total: sp.Expr = sp.Integer(0)
+    for term in terms:
+        coeff, power = term.as_coeff_exponent(var)
+        if not (coeff.is_Rational and power.is_Rational) or power.q > 12 or abs(power) > 50:
+            return None
+        if power == -1 or (lo == 0 and power <= -1):
+            return None  # a logarithm, or divergent at 0
+        up = power + 1
+        limits.check_pow(hi, up)
+        limits.check_pow(lo, up)
+        total += coeff * (hi**up - lo**up) / up
+    return total
 
 
 def canonical_bound_vars(expr: sp.Expr, depth: int = 0) -> sp.Expr:

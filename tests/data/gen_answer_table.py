@@ -1502,6 +1502,8 @@ def real_output_rows() -> None:
     pos("14", "-1 < g(x) \\le 3", "(-1, 3]", "range of a function value as an interval")
     neg("14", "-1 < g(x) \\le 3", "[-1, 3]", "range of a function value, bracket differs")
     neg("14", "0 < xy < 1", "(0, 1)", "a product of two variables is not one quantity")
+    pos("19", "\\frac{16}{3}", "\\int_0^4 \\sqrt{x} \\, dx", "integral of a root")
+    neg("19", "\\frac{16}{3}", "\\int_0^4 \\sqrt[3]{x} \\, dx", "integral of another root")
     neg(r, "12:30", "6:15", "a time of day is not scaled")
     neg(r, "12:30", "\\frac{2}{5}", "a time of day is not a number")
     pos(r, "12:30", "12:30", "a time of day, same")

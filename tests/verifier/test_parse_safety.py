@@ -182,6 +182,8 @@ def test_parsed_answers_are_never_reparsed_from_text() -> None:
         "\\prod_{k=1}^{1000} (k!)!",
         "\\int_0^{10^{9000}} x^{99} dx",
         "\\lim_{x \\to 0}" * 150 + "x",
+        "\\int_0^1 (x+1)^{9999} dx",  # never expanded
+        "\\sum_{k=1}^{1000} (k+1)^{9999}",
     ],
 )
 def test_big_operators_give_bounded_verdicts(answer: str) -> None:
