@@ -12,13 +12,25 @@ from typing import Any
 
 import sympy as sp
 
+from verifier.bigops import canonical_bound_vars, has_big_operator
 from verifier.errors import OUT_OF_MEMORY
+from verifier.families import families_equal
+from verifier.names import (
+    as_equation,
+    distinct_assignments,
+    gold_named_value,
+    item_name,
+    rename_argument,
+)
 from verifier.nodes import (
     Assign,
     Bracketed,
     Choice,
+    Congruence,
+    Family,
     ListLit,
     MatrixLit,
+    Ratio,
     Relation,
     SetLit,
     Text,
@@ -35,6 +47,8 @@ def expr_equal(a: Any, b: Any, rel_tol: float = 0.0) -> bool:
         return False
     if a == b:
         return True
+    if has_big_operator(a) or has_big_operator(b):
+        return _structurally_equal(a, b)
     if a.is_Number and b.is_Number:
         return rel_tol > 0 and _close(a, b, rel_tol)
     d = a - b
@@ -46,6 +60,23 @@ def expr_equal(a: Any, b: Any, rel_tol: float = 0.0) -> bool:
     if rel_tol > 0 and not (a.free_symbols | b.free_symbols) and probe is False:
         return True
     return _proves_zero(d)
+
+
+def _structurally_equal(a: sp.Expr, b: sp.Expr) -> bool:
+    """Unevaluated sums, products, integrals, limits: equal up to the bound variables' names
+    and an expansion of the rest; never evaluated (no doit, no numeric probe, no simplify)."""
+    ca, cb = canonical_bound_vars(a), canonical_bound_vars(b)
+    if ca == cb:
+        return True
+    d = ca - cb
+    if sp.count_ops(d) > MAX_OPS or _big_power_of_sum(d):
+        return False
+    try:
+        return sp.expand(d) == 0
+    except OUT_OF_MEMORY:
+        raise
+    except Exception:  # noqa: BLE001 - sympy raises many kinds on odd input; not a proof
+        return False
 
 
 def _close(a: sp.Expr, b: sp.Expr, rel_tol: float) -> bool:
@@ -142,23 +173,12 @@ def equation_equal(d1: sp.Expr, d2: sp.Expr) -> bool:
     return False
 
 
-def _as_equation(x: Any) -> sp.Expr | None:
-    """lhs - rhs of an equation (`y = 2x+1`, `2x+1 = y`), else None."""
-    if isinstance(x, Assign) and isinstance(x.value, sp.Expr) and isinstance(x.lhs, sp.Expr):
-        return x.lhs - x.value
-    if isinstance(x, Relation) and x.ops == ("=",):
-        lhs, rhs = x.exprs
-        if isinstance(lhs, sp.Expr) and isinstance(rhs, sp.Expr):
-            return lhs - rhs
-    return None
-
-
 def items_equal_as_sets(a: tuple[Any, ...], b: tuple[Any, ...], rel_tol: float) -> bool:
-    """Order-insensitive, complete, no extras (duplicates collapse)."""
-    def covered(xs: tuple[Any, ...], ys: tuple[Any, ...]) -> bool:
-        return all(any(equal(x, y, rel_tol) for y in ys) for x in xs)
-
-    return covered(a, b) and covered(b, a)
+    """Order-insensitive, complete, no extras (duplicates collapse). `a` holds the gold's items
+    and stays in the gold's place of `equal` both ways (some rules read the gold side only)."""
+    return all(any(equal(x, y, rel_tol) for y in b) for x in a) and all(
+        any(equal(x, y, rel_tol) for x in a) for y in b
+    )
 
 
 def items_equal_in_order(a: tuple[Any, ...], b: tuple[Any, ...], rel_tol: float) -> bool:
@@ -184,17 +204,27 @@ def collapse_chain(x: Any) -> Any:
 def equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
     """Policy equality of a gold answer object and a response answer object."""
     g, r = collapse_chain(g), collapse_chain(r)
+    g = gold_named_value(g, r)
     if isinstance(g, (Text, Choice)) or isinstance(r, (Text, Choice)):
         return type(g) is type(r) and g == r
+    if isinstance(g, Ratio) or isinstance(r, Ratio):
+        return ratio_equal(g, r, rel_tol)
+    if isinstance(g, Congruence) or isinstance(r, Congruence):
+        return congruence_equal(g, r, rel_tol)
     if isinstance(g, Assign) or isinstance(r, Assign):
         return _assign_equal(g, r, rel_tol)
     if isinstance(g, MatrixLit) or isinstance(r, MatrixLit):
         return _matrix_equal(g, r, rel_tol)
-    eq_g, eq_r = _as_equation(g), _as_equation(r)
+    eq_g, eq_r = as_equation(g), as_equation(r)
     if eq_g is not None or eq_r is not None:
         return eq_g is not None and eq_r is not None and equation_equal(eq_g, eq_r)
     if is_setlike(g) or is_setlike(r):
         return _set_equal(g, r)
+    same_family = families_equal(g, r)
+    if same_family is not None:
+        return same_family
+    if isinstance(g, Family) or isinstance(r, Family):
+        return False  # a family is a set; it never equals a single value or a tuple
     return _structure_equal(g, r, rel_tol)
 
 
@@ -209,6 +239,13 @@ def _structure_equal(g: Any, r: Any, rel_tol: float) -> bool:
         return items_equal_in_order(g.items, r.items, rel_tol)
     if isinstance(g, Bracketed) or isinstance(r, Bracketed):
         return False
+    if isinstance(g, ListLit) and isinstance(r, ListLit):
+        bare_g = all(item_name(i) is None for i in g.items)
+        bare_r = all(item_name(i) is None for i in r.items)
+        named_g, named_r = distinct_assignments(g.items), distinct_assignments(r.items)
+        if (named_g and bare_r) or (named_r and bare_g):
+            # `x = 1, y = 2` against `2, 1`: bare values follow the names' order (decision)
+            return items_equal_in_order(g.items, r.items, rel_tol)
     if isinstance(g, (SetLit, ListLit)) or isinstance(r, (SetLit, ListLit)):
         gi = g.items if isinstance(g, (SetLit, ListLit)) else (g,)
         ri = r.items if isinstance(r, (SetLit, ListLit)) else (r,)
@@ -221,20 +258,62 @@ def _assign_equal(g: Any, r: Any, rel_tol: float) -> bool:
     if isinstance(g, Assign) and isinstance(r, Assign):
         if g.var == r.var:
             return equal(g.value, r.value, rel_tol)
-        eq_g, eq_r = _as_equation(g), _as_equation(r)
+        renamed = rename_argument(g, r)
+        if renamed is not None:
+            return equal(g.value, renamed, rel_tol)
+        eq_g, eq_r = as_equation(g), as_equation(r)
         return eq_g is not None and eq_r is not None and equation_equal(eq_g, eq_r)
     assign, other = (g, r) if isinstance(g, Assign) else (r, g)
-    eq_other = _as_equation(other)
+    eq_other = as_equation(other)
     if eq_other is not None:
         if isinstance(assign.value, sp.Expr) and not assign.value.free_symbols:
             return False  # `x = 2` is solved; `2x = 4` or `x - 2 = 0` is not (decision)
-        eq_assign = _as_equation(assign)
+        eq_assign = as_equation(assign)
         return eq_assign is not None and equation_equal(eq_assign, eq_other)
     if isinstance(other, (ListLit, SetLit)) and len(other.items) == 1:
         other = other.items[0]
     if assign is g:
         return equal(assign.value, other, rel_tol)
     return equal(other, assign.value, rel_tol)
+
+
+def ratio_equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
+    """Rule 13: `1:2` = `2:4` (proportional terms); a gold ratio `a:b` also equals the number
+    a/b (`1:2` = `\\frac12`). Not the other way: a gold number is never paid by a ratio (odds
+    1:2 are not the probability 1/2). A ratio with a zero term, or a gold written like a time
+    of day (`12:30`: 6:15 is another time; `7:32` too, by its form), is compared term by term,
+    exactly, and a clock-like gold never equals a number."""
+    if isinstance(g, Ratio) and isinstance(r, Ratio):
+        if len(g.items) != len(r.items):
+            return False
+        if g.clock or any(_is_zero(t) for t in g.items + r.items):
+            return items_equal_in_order(g.items, r.items, rel_tol)
+        scale = r.items[0] / g.items[0]
+        return all(expr_equal(b, scale * a, rel_tol) for a, b in zip(g.items, r.items, strict=True))
+    if isinstance(g, Ratio) and len(g.items) == 2 and not g.clock and isinstance(r, sp.Expr):
+        a, b = g.items
+        return not _is_zero(b) and expr_equal(a / b, r, rel_tol)
+    return False
+
+
+def congruence_equal(g: Any, r: Any, rel_tol: float = 0.0) -> bool:
+    """Two congruences: the same modulus and congruent integer values (`3 mod 7` = `10 mod 7`).
+    A congruence against a plain value compares the written values exactly (`9 \\pmod{11}` is
+    9, never 20): the modulus is a label there, and no representative is swapped in."""
+    if isinstance(g, Congruence) and isinstance(r, Congruence):
+        if g.modulus != r.modulus:
+            return False
+        both_integers = all(isinstance(v, sp.Expr) and v.is_Integer for v in (g.value, r.value))
+        if both_integers:
+            return (g.value - r.value) % g.modulus == 0
+        return expr_equal(g.value, r.value, rel_tol)
+    g_value = g.value if isinstance(g, Congruence) else g
+    r_value = r.value if isinstance(r, Congruence) else r
+    return equal(g_value, r_value, rel_tol)
+
+
+def _is_zero(t: Any) -> bool:
+    return isinstance(t, sp.Expr) and t.is_zero is True
 
 
 def _matrix_equal(g: Any, r: Any, rel_tol: float) -> bool:

@@ -86,3 +86,27 @@ class Choice:
     """A multiple-choice letter: `(A)`, `A`, `\\textbf{(A)}` (rule 18)."""
 
     letter: str
+
+
+@dataclass(frozen=True)
+class Family:
+    """`\\frac{\\pi}{4} + k\\pi, k \\in \\mathbb{Z}`: the set {value : var an integer} (rule 13)."""
+
+    value: Any
+    var: Any  # the sympy Symbol of the integer parameter
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """`1:2`, `3:4:5`: terms of a ratio; equal when proportional (rule 13)."""
+
+    items: tuple[Any, ...]
+    clock: bool = False  # written like a time of day `H:MM` (`12:30`): compared term by term
+
+
+@dataclass(frozen=True)
+class Congruence:
+    """`9 \\pmod{11}`, `n \\equiv 3 \\pmod 7`: a value with its modulus (rule 6)."""
+
+    value: Any
+    modulus: Any  # a positive sympy Integer

@@ -19,15 +19,28 @@ import sympy as sp
 
 from verifier import limits
 from verifier.errors import ParseError, ResourceLimitError, UndefinedError
+from verifier.families import mark_family
 from verifier.lexer import Token, tokenize
-from verifier.nodes import Assign, Bracketed, ListLit, Relation, SetOp, Text
+from verifier.matrices import matrix_add, matrix_mul, matrix_neg
+from verifier.nodes import (
+    Assign,
+    Bracketed,
+    Congruence,
+    ListLit,
+    MatrixLit,
+    Ratio,
+    Relation,
+    SetOp,
+    Text,
+)
 from verifier.parse_commands import GREEK_CMDS, CommandsMixin, ex, number_value
+from verifier.quantifiers import split_modulus, split_quantifier, split_universal
 
 PM = sp.Symbol("__pm__")  # placeholder for ±; expanded into two list items per item
 _REL_OPS = {"=": "=", "==": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!="}
 _REL_CMDS = {
     "le": "<=", "leq": "<=", "leqslant": "<=", "ge": ">=", "geq": ">=", "geqslant": ">=",
-    "lt": "<", "gt": ">", "ne": "!=", "neq": "!=",
+    "lt": "<", "gt": ">", "ne": "!=", "neq": "!=", "approx": "~",
 }
 _SET_CMDS = {"cup": "cup", "cap": "cap", "setminus": "setminus"}
 _MUL_CMDS = {"cdot", "times", "ast"}
@@ -39,6 +52,7 @@ class Parser(CommandsMixin):
     def __init__(self, tokens: list[Token]) -> None:
         self.toks = tokens
         self.pos = 0
+        self.bound: frozenset[str] = frozenset()
 
     # -- token helpers ------------------------------------------------------------------
     def peek(self, k: int = 0) -> Token | None:
@@ -118,7 +132,8 @@ class Parser(CommandsMixin):
         assign_var = self.assignment_lhs()
         if self.at("CMD", "in") and assign_var is None:
             raise ParseError("\\in without a variable")
-        first = self.sum_expr() if not self.at("CMD", "in") else None
+        names = self.tuple_of_names()
+        first = self.ratio_expr() if not self.at("CMD", "in") else None
         if self.at("CMD", "in"):  # `x \in (3, \infty)`: the set is the answer
             self.next()
             return self.set_expr()
@@ -126,9 +141,24 @@ class Parser(CommandsMixin):
         while (op := self.rel_op()) is not None:
             self.next()
             ops.append(op)
-            exprs.append(self.sum_expr())
+            exprs.append(self.ratio_expr())
+        if "~" in ops:  # `\\frac13 \\approx 0.33`: the approximation is a comment, dropped
+            cut = ops.index("~")
+            exprs, ops = exprs[: cut + 1], ops[:cut]
         if not ops:
-            return first
+            return exprs[0]
+        if names is not None and ops == ["="] and isinstance(exprs[1], Bracketed) and len(
+            exprs[1].items
+        ) == len(names) and isinstance(exprs[0], Bracketed):
+            # `(f(n), g(n)) = (n, 1)` is `f(n) = n, g(n) = 1` (rule 13)
+            return ListLit(tuple(
+                Assign(name, value, lhs)
+                for name, value, lhs in zip(names, exprs[1].items, exprs[0].items, strict=True)
+            ))
+        if ops == ["="] and isinstance(exprs[0], Ratio) and all(
+            isinstance(i, sp.Symbol) for i in exprs[0].items
+        ) and not any(_mentions(exprs[1], i) for i in exprs[0].items):
+            return exprs[1]  # `V_1 : V_2 = 11 : 21`: the names of the ratio's terms are dropped
         if assign_var is not None and ops == ["="] and not _mentions(exprs[1], exprs[0]):
             name = exprs[0].name if isinstance(exprs[0], sp.Symbol) else assign_var
             return Assign(name, exprs[1], exprs[0])
@@ -139,6 +169,46 @@ class Parser(CommandsMixin):
         if ops == ["="] and isinstance(exprs[1], sp.Symbol) and not _mentions(exprs[0], exprs[1]):
             return Assign(exprs[1].name, exprs[0], exprs[1])  # `5 = x`, `2x+1 = y`
         return Relation(tuple(exprs), tuple(ops))
+
+    def ratio_expr(self) -> Any:
+        """`a : b (: c ...)`: a ratio; a single term is returned as it is."""
+        start = self.pos
+        first = self.sum_expr()
+        if not self.at_op(":"):
+            return first
+        clock = self.pos == start + 1 and _is_clock(self.toks[start : start + 3])
+        items = [ex(first)]
+        while self.at_op(":"):
+            self.next()
+            items.append(ex(self.sum_expr()))
+            if len(items) > limits.LIMITS.max_items:
+                raise ResourceLimitError(f"more than {limits.LIMITS.max_items} ratio terms")
+        return Ratio(tuple(items), clock=clock and len(items) == 2 and self.pos == start + 3)
+
+    def function_name_at(self, k: int) -> tuple[str, int] | None:
+        """`f(x)` (a letter, `(`, a letter, `)`) at offset k: its text and length in tokens."""
+        if self.at("LETTER", None, k) and self.at("OP", "(", k + 1) and self.at(
+            "LETTER", None, k + 2
+        ) and self.at("OP", ")", k + 3):
+            return "".join(t.text for t in self.toks[self.pos + k : self.pos + k + 4]), 4
+        return None
+
+    def tuple_of_names(self) -> list[str] | None:
+        """The function names when the next tokens are `(f(n), g(n), ...) =`."""
+        if not self.at_op("("):
+            return None
+        names, k = [], 1
+        while (found := self.function_name_at(k)) is not None:
+            names.append(found[0])
+            k += found[1]
+            if self.at("OP", ")", k):
+                nxt = self.peek(k + 1)
+                is_eq = nxt is not None and nxt.kind == "OP" and nxt.text in ("=", "==")
+                return names if is_eq and len(names) > 1 else None
+            if not self.at("OP", ",", k):
+                return None
+            k += 1
+        return None
 
     def assignment_lhs(self) -> str | None:
         """The name when the next tokens are `x =`, `x_1 =`, `f(x) =` or `x \\in`."""
@@ -162,12 +232,13 @@ class Parser(CommandsMixin):
     def sum_expr(self) -> sp.Expr:
         left = self.term()
         while True:
-            if self.at_op("+"):
-                self.next()
-                left = sp.Add(ex(left), ex(self.term()))
-            elif self.at_op("-"):
-                self.next()
-                left = sp.Add(ex(left), -ex(self.term()))
+            if self.at_op("+", "-"):
+                sign = 1 if self.next().text == "+" else -1
+                right = self.term()
+                if isinstance(left, MatrixLit) or isinstance(right, MatrixLit):
+                    left = matrix_add(left, right, sign)  # rule 16: matrix literal sums
+                else:
+                    left = sp.Add(ex(left), sign * ex(right))
             elif self.at("CMD", "pm") or self.at("CMD", "mp"):
                 sign = PM if self.next().text == "pm" else -PM
                 left = sp.Add(ex(left), sign * ex(self.term()))
@@ -182,25 +253,22 @@ class Parser(CommandsMixin):
                 return left
             if (t.kind == "OP" and t.text == "*") or (t.kind == "CMD" and t.text in _MUL_CMDS):
                 self.next()
-                left, right = ex(left), ex(self.unary())
-                limits.check_product(left, right)
-                left = sp.Mul(left, right)
+                left = _multiply(left, self.unary())
             elif (t.kind == "OP" and t.text == "/") or (t.kind == "CMD" and t.text == "div"):
                 self.next()
                 left = _divide(ex(left), ex(self.unary()))
             elif self.starts_factor(t):
                 if t.kind == "NUM" and self.toks[self.pos - 1].kind == "NUM":
                     raise ParseError("two numbers in a row (a space is not multiplication)")
-                left, right = ex(left), ex(self.power())
-                limits.check_product(left, right)
-                left = sp.Mul(left, right)
+                left = _multiply(left, self.power())
             else:
                 return left
 
     def unary(self) -> sp.Expr:
         if self.at_op("-"):
             self.next()
-            return -ex(self.unary())
+            value = self.unary()
+            return matrix_neg(value) if isinstance(value, MatrixLit) else -ex(value)
         if self.at_op("+"):
             self.next()
             return self.unary()
@@ -238,6 +306,67 @@ class Parser(CommandsMixin):
             limits.check_factorial(value)
             value = sp.factorial(value)
         return value
+
+
+def _top_level_split(tokens: list[Token], sep: str) -> list[list[Token]]:
+    """Split at `sep` tokens outside any brackets."""
+    groups: list[list[Token]] = [[]]
+    depth = 0
+    for t in tokens:
+        if t.kind == "OP" and t.text in ("(", "[", "{", "\\{"):
+            depth += 1
+        elif t.kind == "OP" and t.text in (")", "]", "}", "\\}"):
+            depth -= 1
+        if depth == 0 and t.kind == "OP" and t.text == sep:
+            groups.append([])
+        else:
+            groups[-1].append(t)
+    return groups
+
+
+def _assignment_groups(tokens: list[Token]) -> ListLit | None:
+    """`p=5, q=2; p=7, q=2`: solutions written as `;`-separated groups of assignments to the
+    same variables in the same order are the set of tuples (5, 2), (7, 2) (rule 15)."""
+    if not any(t.kind == "OP" and t.text == ";" for t in tokens):
+        return None
+    groups = _top_level_split(tokens, ";")
+    if len(groups) < 2 or any(not g for g in groups):
+        return None
+    tuples, names = [], None
+    for group in groups:
+        try:
+            parsed = Parser(group).parse_top()
+        except ParseError:
+            return None
+        items = parsed.items if isinstance(parsed, ListLit) else (parsed,)
+        if not items or not all(isinstance(i, Assign) for i in items):
+            return None
+        these = [i.var for i in items]
+        if len(set(these)) != len(these) or (names is not None and these != names):
+            return None
+        names = these
+        values = tuple(i.value for i in items)
+        tuples.append(values[0] if len(values) == 1 else Bracketed("(", ")", values))
+    return ListLit(tuple(tuples))
+
+
+def _is_clock(toks: list[Token]) -> bool:
+    """`H:MM` / `HH:MM` with minutes below 60: a time of day, not a ratio to scale."""
+    if len(toks) != 3 or toks[0].kind != "NUM" or toks[2].kind != "NUM":
+        return False
+    hours, minutes = toks[0].text, toks[2].text
+    return (
+        hours.isdigit() and len(hours) <= 2 and minutes.isdigit() and len(minutes) == 2
+        and int(minutes) < 60
+    )
+
+
+def _multiply(left: Any, right: Any) -> Any:
+    if isinstance(left, MatrixLit) or isinstance(right, MatrixLit):
+        return matrix_mul(left, right)
+    left, right = ex(left), ex(right)
+    limits.check_product(left, right)
+    return sp.Mul(left, right)
 
 
 def _divide(num: sp.Expr, den: sp.Expr) -> sp.Expr:
@@ -281,7 +410,25 @@ def parse_normalized(text: str) -> Any:
         t.kind == "WORD" and t.text not in ("pi", "infty", "infinity", "inf", "oo") for t in tokens
     ):
         return Text(" ".join(text.lower().split()))
-    return Parser(tokens).parse_top()
+    tokens, integer_var = split_quantifier(tokens)
+    tokens = split_universal(tokens)
+    tokens, modulus = split_modulus(tokens)
+    grouped = _assignment_groups(tokens)
+    if grouped is not None:
+        return grouped
+    parsed = Parser(tokens).parse_top()
+    if modulus is not None:
+        parsed = _with_modulus(parsed, sp.Integer(modulus))
+    return mark_family(parsed, integer_var) if integer_var is not None else parsed
+
+
+def _with_modulus(parsed: Any, modulus: sp.Integer) -> Any:
+    """`9 \\pmod{11}` -> Congruence(9, 11); `n \\equiv 3 \\pmod 7` -> n = Congruence(3, 7)."""
+    if isinstance(parsed, Assign) and isinstance(parsed.value, sp.Expr):
+        return Assign(parsed.var, Congruence(parsed.value, modulus), parsed.lhs)
+    if isinstance(parsed, sp.Expr):
+        return Congruence(parsed, modulus)
+    raise ParseError("a modulus after something that is not a value")
 
 
 __all__ = ["PM", "Parser", "expand_pm", "parse_normalized"]

@@ -14,6 +14,7 @@ from verifier import limits
 from verifier.errors import ParseError, UndefinedError
 from verifier.lexer import Token
 from verifier.nodes import Bracketed, ListLit, MatrixLit, NamedSet, SetLit
+from verifier.parse_bigops import BigOpsMixin
 
 _FUNCS = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "cot": sp.cot, "sec": sp.sec, "csc": sp.csc,
@@ -25,6 +26,15 @@ _INVERSE = {"sin": sp.asin, "cos": sp.acos, "tan": sp.atan}
 _CONSTS = {"pi": sp.pi, "infty": sp.oo, "infinity": sp.oo, "inf": sp.oo, "oo": sp.oo}
 _MATRIX_ENVS = {"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix", "array"}
 _CLOSE = {"(": (")", "]"), "[": (")", "]")}
+
+
+def _indexed(ch: str, sub: sp.Expr) -> sp.Expr:
+    """`a_{n-1}`: an indexed name; `a_{2}` stays the symbol a_2 (so sums can fill indices)."""
+    if sub.is_Integer and sub >= 0:
+        return sp.Symbol(f"{ch}_{sub}")
+    if isinstance(sub, sp.Symbol):
+        return sp.Symbol(f"{ch}_{sub.name}")
+    return sp.Function(f"{ch}_")(sub)
 
 
 def ex(value: Any) -> sp.Expr:
@@ -47,7 +57,7 @@ def number_value(tok: Token) -> sp.Rational:
     return value
 
 
-class CommandsMixin:
+class CommandsMixin(BigOpsMixin):
     """Primary-expression methods of `parse.Parser` (uses its token helpers)."""
 
     # provided by Parser
@@ -60,6 +70,8 @@ class CommandsMixin:
     sum_expr: Any
     set_expr: Any
     power: Any
+    term: Any
+    bound: frozenset[str]  # index letters of the enclosing sums (`i` is then not sqrt(-1))
     pos: int
     toks: list[Token]
 
@@ -117,6 +129,8 @@ class CommandsMixin:
         return cond
 
     def number(self, tok: Token) -> sp.Expr:
+        if self.at_op("_") and not tok.exp and not tok.repeat:
+            return self.base_numeral(tok)
         value = number_value(tok)
         nxt = self.peek()
         # Rule 12: an integer directly followed by \frac of integers is a mixed number.
@@ -131,11 +145,46 @@ class CommandsMixin:
             self.pos = save
         return value
 
+    def base_numeral(self, tok: Token) -> sp.Expr:
+        """`1010_2`, `204_{5}`, `0.0011_{2}`: a numeral in base 2..10 (rule 19)."""
+        self.next()  # `_`
+        braced = self.at_op("{")
+        if braced:
+            self.next()
+        paren = braced and self.at_op("(")  # `1010_{(2)}`
+        if paren:
+            self.next()
+        base_tok = self.next()
+        if paren:
+            self.expect_op(")")
+        if braced:
+            self.expect_op("}")
+        digits = base_tok.text if base_tok.kind == "NUM" else ""
+        if not digits.isdigit() or not 2 <= int(digits) <= 10:
+            raise ParseError("unsupported numeral base")
+        base = int(base_tok.text)
+        whole, _, frac = tok.text.partition(".")
+        if any(int(d) >= base for d in whole + frac):
+            raise ParseError(f"digit out of range for base {base}")
+        value = sp.Integer(int(whole or "0", base))
+        if frac:
+            value += sp.Rational(int(frac, base), base ** len(frac))
+        return value
+
     def letter(self, ch: str) -> sp.Expr:
         if self.at_op("_"):
             self.next()
-            sub = self.subscript_text()
+            save = self.pos
+            try:
+                sub = self.subscript_text()
+            except ParseError:
+                if not self.toks[save : save + 1] or self.toks[save].text != "{":
+                    raise
+                self.pos = save
+                return _indexed(ch, ex(self.braced_expr()))
             return sp.Symbol(f"{ch}_{sub}")
+        if ch in self.bound:
+            return sp.Symbol(ch)
         if ch == "i":
             return sp.I
         if ch == "e":
@@ -238,13 +287,21 @@ class CommandsMixin:
             n, k = ex(self.arg()), ex(self.arg())
             limits.check_binomial(n)
             return sp.binomial(n, k)
+        if name in ("sum", "prod"):
+            return self.big_operator(name)
+        if name == "int":
+            return self.integral()
+        if name == "lim":
+            return self.limit()
+        if name in ("vec", "overrightarrow"):
+            return self.vector_name()
         if name in _FUNC_CMDS:
             return self.function(name)
         if name in _CONST_CMDS:
             return _CONST_CMDS[name]
         if name in _GREEK_CMDS:
             return sp.Symbol(name)
-        if name in ("mathbb", "mathbf") and self.at_op("{"):
+        if name in ("mathbb", "Bbb") or name == "mathbf" and self.at_op("{"):
             return self.blackboard()
         if name in ("emptyset", "varnothing"):
             return NamedSet("empty")
@@ -298,12 +355,29 @@ class CommandsMixin:
         return value
 
     def blackboard(self) -> NamedSet:
-        self.expect_op("{")
+        """`\\mathbb{R}`, `\\mathbb Z`, ...: the number sets (`\\mathbb{Z}` is never a value)."""
+        braced = self.at_op("{")
+        if braced:
+            self.next()
         t = self.next()
-        self.expect_op("}")
-        if t.kind == "LETTER" and t.text == "R":
-            return NamedSet("reals")
-        raise ParseError("unsupported \\mathbb set")
+        if braced:
+            self.expect_op("}")
+        if t.kind != "LETTER" or t.text not in _NUMBER_SETS:
+            raise ParseError("unsupported \\mathbb set")
+        if t.text in ("Z", "N") and self.positive_mark():
+            return NamedSet("naturals")  # `\\mathbb{Z}^+`, `\\mathbb{N}^*`: 1, 2, 3, ...
+        return NamedSet(_NUMBER_SETS[t.text])
+
+    def positive_mark(self) -> bool:
+        """Consume `^+`, `^{+}`, `^*`, `^{*}`, `_{>0}` after a number set; True if one was there."""
+        marks = ([("OP", "^"), ("OP", "+")], [("OP", "^"), ("OP", "{"), ("OP", "+"), ("OP", "}")],
+                 [("OP", "^"), ("OP", "*")], [("OP", "^"), ("OP", "{"), ("OP", "*"), ("OP", "}")],
+                 [("OP", "_"), ("OP", "{"), ("OP", ">"), ("NUM", "0"), ("OP", "}")])
+        for mark in marks:
+            if all(self.at(kind, text, k) for k, (kind, text) in enumerate(mark)):
+                self.pos += len(mark)
+                return True
+        return False
 
     def env_name(self) -> str:
         self.expect_op("{")
@@ -345,6 +419,7 @@ class CommandsMixin:
         return MatrixLit(tuple(rows))
 
 
+_NUMBER_SETS = {"R": "reals", "Z": "integers", "N": "naturals", "Q": "rationals", "C": "complexes"}
 _FUNC_CMDS = frozenset(_FUNCS)
 _CONST_CMDS = {"pi": sp.pi, "infty": sp.oo, "infinity": sp.oo, "imath": sp.I}
 _GREEK_CMDS = frozenset(
@@ -353,6 +428,9 @@ _GREEK_CMDS = frozenset(
     "Omega".split()
 )
 GREEK_CMDS = _GREEK_CMDS
-_FACTOR_CMDS = frozenset({"frac", "sqrt", "binom", "lfloor", "lceil", "lvert", "begin"}) | (
+_FACTOR_CMDS = frozenset({
+    "frac", "sqrt", "binom", "lfloor", "lceil", "lvert", "begin", "sum", "prod", "int", "lim",
+    "vec", "overrightarrow",
+}) | (
     _FUNC_CMDS | frozenset(_CONST_CMDS) | _GREEK_CMDS
 )

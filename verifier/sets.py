@@ -13,6 +13,10 @@ import sympy as sp
 
 from verifier.nodes import Bracketed, ListLit, NamedSet, Relation, SetLit, SetOp
 
+_NAMED_SETS: dict[str, sp.Set] = {
+    "reals": sp.S.Reals, "empty": sp.S.EmptySet, "integers": sp.S.Integers,
+    "naturals": sp.S.Naturals, "rationals": sp.S.Rationals, "complexes": sp.S.Complexes,
+}
 _FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "!=": "!=", "=": "="}
 
 
@@ -112,8 +116,28 @@ def _solve_polynomial(poly: sp.Poly, op: str) -> sp.Set | None:
     return sp.solveset(_OPS[op](expr, 0), t, domain=sp.S.Reals)
 
 
+_FUNCTION_LETTERS = frozenset({"f", "g", "h"})
+
+
+def _function_value_as_variable(rel: Relation) -> Relation:
+    """`0 < f(x) < 1` (parsed f*x) bounds one quantity, the value f(x): it reads as one variable.
+    Only the written shape letter-times-letter with a function letter f, g or h, standing alone
+    between constants (`0 < xy < 1` is a region of the plane and stays two variables)."""
+    values = [e for e in rel.exprs if isinstance(e, sp.Expr) and e.free_symbols]
+    if len(values) != 1 or len(rel.exprs) < 2:
+        return rel
+    e = values[0]
+    if not (isinstance(e, sp.Mul) and len(e.args) == 2 and all(a.is_Symbol for a in e.args)):
+        return rel
+    if not any(a.name in _FUNCTION_LETTERS for a in e.args):
+        return rel
+    t = sp.Dummy("fx")
+    return Relation(tuple(t if x is e else x for x in rel.exprs), rel.ops)
+
+
 def _relation_set(rel: Relation) -> sp.Set | None:
     """`3 < x \\le 5` -> (3, 5]. Only single-variable, linear pieces."""
+    rel = _function_value_as_variable(rel)
     syms = set().union(*(e.free_symbols for e in rel.exprs if isinstance(e, sp.Expr)))
     if len(syms) != 1:
         return None
@@ -153,7 +177,7 @@ def as_set(x: Any) -> sp.Set | None:
 
 def _as_set(x: Any) -> sp.Set | None:
     if isinstance(x, NamedSet):
-        return sp.S.Reals if x.name == "reals" else sp.S.EmptySet
+        return _NAMED_SETS.get(x.name)
     if isinstance(x, Bracketed):
         return _interval(x)
     if isinstance(x, Relation):

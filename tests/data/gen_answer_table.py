@@ -1368,6 +1368,206 @@ def hostile_rows() -> None:
     hostile(r, "1", "</think>" + "\\boxed{2}" * 20_000, "20,000 boxes")
 
 
+def real_output_rows() -> None:
+    """Forms real solutions and golds use (issue 15); a hard negative beside every positive."""
+    r = "11"  # thousands separators with blanks or braces are one numeral
+    pos(r, "11111111100", "11,\\! 111,\\! 111,\\! 100", "spaced ,\\! groups")
+    neg(r, "11111111101", "11,\\! 111,\\! 111,\\! 100", "spaced ,\\! groups, last digit differs")
+    pos(r, "32349", "32,\\! 349", "one spaced ,\\! group")
+    neg(r, "32349", "32,\\! 348", "one spaced ,\\! group, differs")
+    pos(r, "14916", "14{, }916", "braced comma with a blank")
+    neg(r, "14916", "14{, }961", "braced comma with a blank, digits swapped")
+    pos(r, "14{,}916", "14 {,} 916", "braced comma with blanks around it")
+    neg(r, "14{,}916", "14 {,} 196", "braced comma with blanks, differs")
+    pos(r, "2,\\!024,\\!000", "2024000", "gold with ,\\! groups")
+    neg(r, "2,\\!024,\\!000", "2024", "gold with ,\\! groups vs its head")
+    neg(r, "0,111", "111", "0, never starts a thousands group")
+    neg(r, "0,125", "125", "0, never starts a thousands group (2)")
+    neg(r, "0{,}125", "125", "braced 0{,} never starts a thousands group")
+    pos(r, "0,125", "\\frac{1}{8}", "0,ddd is a decimal comma")
+    neg(r, "0,125", "\\frac{1}{4}", "0,ddd is a decimal comma, other value")
+    pos(r, "0{,}5", "\\frac12", "braced decimal comma")
+    neg(r, "0,5", "\\frac12", "0,5 is the list 0, 5 (no decimal comma for one digit)")
+    pos(r, "0,5", "\\{0, 5\\}", "0,5 is the list 0, 5")
+    r = "4"  # a chain is paid by its last value only when every link holds
+    pos(r, "24", "4! = 24", "true chain: its last value")
+    neg(r, "4", "4! = 24", "true chain is never its first factor's operand")
+    pos(r, "10", "2 \\cdot 5 = 10", "true chain")
+    neg(r, "2", "2 \\cdot 5 = 10", "true chain, head's first factor")
+    neg(r, "11", "x = 5+5+1 = 7 = 11", "false chain: not an answer")
+    neg(r, "7", "x = 5+5+1 = 7 = 11", "false chain: not an answer (middle value)")
+    r = "19"  # big operators
+    pos(r, "6", "\\sum_{k=1}^{3} k", "finite sum")
+    neg(r, "7", "\\sum_{k=1}^{3} k", "finite sum, other value")
+    pos(r, "385", "\\sum_{i=1}^{10} i^2", "finite sum of squares")
+    neg(r, "384", "\\sum_{i=1}^{10} i^2", "finite sum of squares, off by one")
+    pos(r, "120", "\\prod_{k=1}^{5} k", "finite product")
+    neg(r, "24", "\\prod_{k=1}^{5} k", "finite product, one factor short")
+    pos(r, "500000000500000000", "\\sum_{k=1}^{10^{9}} k", "long sum in closed form")
+    neg(r, "500000000500000001", "\\sum_{k=1}^{10^{9}} k", "long sum, last digit differs")
+    pos(
+        r,
+        "\\sum_{k=1}^{n} \\frac{1}{k^2}",
+        "\\sum_{j=1}^{n} \\frac{1}{j^2}",
+        "symbolic sum, renamed index",
+    )
+    neg(
+        r,
+        "\\sum_{k=1}^{n} \\frac{1}{k^2}",
+        "\\sum_{j=0}^{n} \\frac{1}{j^2}",
+        "symbolic sum, other bound",
+    )
+    pos(r, "\\int_0^1 x^3 dx", "\\frac14", "definite integral of a polynomial")
+    neg(r, "\\int_0^1 x^3 dx", "\\frac13", "definite integral, other value")
+    pos(
+        r,
+        "\\lim_{x \\to 0} \\frac{\\sin x}{x}",
+        "\\lim_{t \\to 0} \\frac{\\sin t}{t}",
+        "limit kept, renamed",
+    )
+    neg(
+        r,
+        "\\lim_{x \\to 0} \\frac{\\sin x}{x}",
+        "\\lim_{x \\to \\infty} \\frac{\\sin x}{x}",
+        "other point",
+    )
+    pos(r, "\\vec{a} - \\vec{b}", "-\\vec b + \\vec a", "named vectors")
+    neg(r, "\\vec{a} - \\vec{b}", "\\vec b - \\vec a", "named vectors, reversed")
+    pos(r, "1010_2", "10", "base-2 numeral")
+    neg(r, "1010_2", "1010", "base-2 numeral is not its digits")
+    pos(r, "0.0011_{2}", "\\frac{3}{16}", "base-2 fraction")
+    neg(r, "0.0011_{2}", "0.0011", "base-2 fraction is not its digits")
+    pos(r, "54", "204_5", "base-5 answer")
+    neg(r, "54", "204_6", "other base")
+    r = "16"
+    pos(
+        r,
+        "\\begin{pmatrix} 4 \\\\ 6 \\end{pmatrix}",
+        "\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix} + \\begin{pmatrix} 3 \\\\ 4 \\end{pmatrix}",
+        "matrix sum",
+    )
+    neg(
+        r,
+        "\\begin{pmatrix} 4 \\\\ 6 \\end{pmatrix}",
+        "\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix} - \\begin{pmatrix} 3 \\\\ 4 \\end{pmatrix}",
+        "difference",
+    )
+    pos(
+        r,
+        "\\begin{pmatrix} 3 & 6 \\end{pmatrix}",
+        "3\\begin{pmatrix} 1 & 2 \\end{pmatrix}",
+        "scalar multiple",
+    )
+    neg(
+        r,
+        "\\begin{pmatrix} 3 & 6 \\end{pmatrix}",
+        "2\\begin{pmatrix} 1 & 2 \\end{pmatrix}",
+        "other scalar",
+    )
+    r = "13"  # ratios, functions, quantifiers, families
+    pos(r, "2:3", "4:6", "ratio, proportional")
+    neg(r, "2:3", "3:2", "ratio, reversed")
+    pos(r, "2:3", "\\frac{2}{3}", "gold ratio equals its value")
+    neg(r, "\\frac{2}{3}", "2:3", "gold number is not paid by a ratio")
+    pos(r, "1:2:4", "3:6:12", "three-term ratio")
+    neg(r, "1:2:4", "1:2:3", "three-term ratio, differs")
+    neg(r, "10:30", "1:30", "ratio with a zero term compared exactly")
+    pos(r, "a=1,b=4;a=3,b=0", "(3,0),(1,4)", "assignment groups are tuples")
+    neg(r, "a=1,b=4;a=3,b=0", "(4,1),(0,3)", "assignment groups are ordered tuples")
+    neg(r, "a=1,b=4;a=3,b=0", "(1,4)", "assignment groups: one missing")
+    pos(r, "9", "9 \\pmod{11}", "a residue with its modulus")
+    neg(r, "20", "9 \\pmod{11}", "a congruent number is not the written value")
+    pos(r, "n \\equiv 3 \\pmod 7", "n \\equiv 10 \\pmod{7}", "congruences, same class")
+    neg(r, "n \\equiv 3 \\pmod 7", "n \\equiv 3 \\pmod{5}", "congruences, other modulus")
+    pos(r, "3:7", "3 \\colon 7", "ratio written with \\colon")
+    neg(r, "3:7", "7 \\colon 3", "ratio written with \\colon, reversed")
+    pos(
+        r,
+        "\\frac{\\pi}{5}+k\\pi",
+        "\\frac{6\\pi}{5}+k\\pi, k=0,\\pm1,\\pm2,\\ldots",
+        "enumerated k",
+    )
+    neg(
+        r,
+        "\\frac{\\pi}{5}+k\\pi",
+        "\\frac{\\pi}{5}+2k\\pi, k=0,\\pm1,\\ldots",
+        "enumerated k, period",
+    )
+    pos(r, "f(x)=3x-1", "f(x)=3x-1 \\text{ for all } x", "universal clause on a function")
+    neg(r, "f(x)=3x-1", "f(x)=3x+1 \\quad \\forall x \\in \\mathbb{R}", "universal clause, other")
+    pos(r, "\\mathbb{Z}^+", "\\mathbb{N}", "positive integers")
+    neg(r, "\\mathbb{Z}^+", "\\mathbb{Z}", "positive integers are not all integers")
+    pos(r, "5", "101_{(2)}", "base in parentheses")
+    neg(r, "5", "101_{(3)}", "base in parentheses, other base")
+    pos("14", "-1 < g(x) \\le 3", "(-1, 3]", "range of a function value as an interval")
+    neg("14", "-1 < g(x) \\le 3", "[-1, 3]", "range of a function value, bracket differs")
+    neg("14", "0 < xy < 1", "(0, 1)", "a product of two variables is not one quantity")
+    pos("19", "\\frac{16}{3}", "\\int_0^4 \\sqrt{x} \\, dx", "integral of a root")
+    neg("19", "\\frac{16}{3}", "\\int_0^4 \\sqrt[3]{x} \\, dx", "integral of another root")
+    neg(r, "12:30", "6:15", "a time of day is not scaled")
+    neg(r, "12:30", "\\frac{2}{5}", "a time of day is not a number")
+    pos(r, "12:30", "12:30", "a time of day, same")
+    neg(r, "(n-2)\\pi", "n\\pi", "a formula in n is not a family")
+    pos(r, "\\frac{\\pi}{4}+k\\pi", "\\frac{5\\pi}{4}+n\\pi", "n beside a k family")
+    pos(r, "V_1 : V_2 = 3 : 5", "6:10", "named ratio in the gold")
+    neg(r, "V_1 : V_2 = 3 : 5", "5:3", "named ratio in the gold, reversed")
+    pos(r, "f(x) = 2", "f(y) = 2", "constant function, renamed argument")
+    neg(r, "f(x) = 2", "g(y) = 2", "other function name")
+    pos(r, "f(x) = x^2 + 1", "f(t) = t^2 + 1", "argument is a bound variable")
+    neg(r, "f(x) = x^2 + 1", "f(x) = x^3 + 1", "other function")
+    neg(r, "f(x) = x^2 + 1", "f(t) = x^2 + 1", "constant in t is another function")
+    pos(r, "f(n) = 2n, g(n) = n", "(f(n), g(n)) = (2n, n)", "tuple of functions")
+    neg(r, "f(n) = 2n, g(n) = n", "(f(n), g(n)) = (n, 2n)", "tuple of functions, swapped")
+    pos(
+        r,
+        "\\frac{\\pi}{3} + k\\pi \\text{ for } k \\in \\mathbb{Z}",
+        "\\frac{\\pi}{3}+k\\pi",
+        "quantifier",
+    )
+    neg(
+        r,
+        "\\frac{\\pi}{3} + k\\pi \\text{ for } k \\in \\mathbb{Z}",
+        "\\frac{\\pi}{3}",
+        "one member",
+    )
+    pos(
+        r,
+        "\\frac{\\pi}{3} + 2k\\pi, k \\in \\mathbb{Z}",
+        "\\frac{7\\pi}{3} + 2n\\pi",
+        "shifted family",
+    )
+    neg(
+        r,
+        "\\frac{\\pi}{3} + 2k\\pi, k \\in \\mathbb{Z}",
+        "\\frac{4\\pi}{3} + 2n\\pi",
+        "half-period shift",
+    )
+    pos(r, "-\\frac{\\pi}{6}+k\\pi", "\\frac{5\\pi}{6}+k\\pi", "same periodic set")
+    neg(r, "-\\frac{\\pi}{6}+k\\pi", "\\frac{\\pi}{6}+k\\pi", "sign of the offset")
+    neg(r, "\\frac{\\pi}{2}+2k\\pi", "\\frac{\\pi}{2}+k\\pi", "other period")
+    pos(
+        r,
+        "x = \\frac{\\pi}{8} + \\frac{k\\pi}{2}",
+        "x=\\frac{5\\pi}{8}+\\frac{k\\pi}{2} \\text{ where } k \\text{ is an integer}",
+        "family with a worded quantifier",
+    )
+    neg(
+        r,
+        "3 + 4k, k \\in \\mathbb{Z}",
+        "3 + 2k, k \\in \\mathbb{Z}",
+        "declared family, other period",
+    )
+    pos(r, "3 + 4k, k \\in \\mathbb{Z}", "7 + 4k, k \\in \\mathbb{Z}", "declared family, shifted")
+    neg(r, "3 + 4k", "7 + 4k", "undeclared, no pi: an expression in k")
+    pos(r, "x_{1}=2,\\quadx_{2}=5", "2, 5", "\\quadx_{2} in the gold")
+    neg(r, "x_{1}=2,\\quadx_{2}=5", "2, 6", "\\quadx_{2} in the gold, wrong root")
+    pos(r, "AB = 6", "6", "gold names its quantity")
+    neg(r, "AB = 6", "8", "gold names its quantity, other value")
+    neg(r, "xy = 6", "6", "an equation with a product of variables is not a name")
+    neg(r, "x = 1, y = 2", "2, 1", "values follow the names' order")
+    pos(r, "\\frac{2}{3}", "\\frac{2}{3} \\approx 0.67", "approximation tail dropped")
+    neg(r, "\\frac{2}{3}", "x \\approx 0.67", "approximate value only")
+
 def main() -> None:
     for section in (
         extraction_rows,
@@ -1388,6 +1588,7 @@ def main() -> None:
         blind_rows,
         blind_rows_2,
         hostile_rows,
+        real_output_rows,
     ):
         section()
     with OUT.open("w", encoding="utf-8") as fh:

@@ -149,6 +149,12 @@ def test_parsed_answers_are_never_reparsed_from_text() -> None:
         (f"\\sin^2 {tag} + \\cos^2 {tag}", "1"),
         (f"\\{{{tag}, 1\\}}", f"\\{{1, {tag}\\}}"),
         (f"sqrt({tag})*sqrt({tag})", f"{tag}"),
+        (f"\\sum_{{k=1}}^{{3}} k {tag}", f"6{tag}"),  # bounded term-by-term evaluation
+        (f"\\sum_{{k=1}}^{{n}} k {tag}", f"\\sum_{{j=1}}^{{n}} j {tag}"),  # structural
+        (f"\\lim_{{t \\to 0}} {tag} t", f"\\lim_{{s \\to 0}} {tag} s"),
+        ("\\frac{\\pi}{4} + k\\pi, k \\in \\mathbb{Z}", f"{tag}"),
+        (f"f(t) = {tag} t", f"f(u) = {tag} u"),
+        (f"{tag}:2", f"2{tag}:4"),
     ]
     verify("\\boxed{x^2+1}", "(x+1)^2 - 2x")
     _EVENTS.clear()
@@ -158,6 +164,32 @@ def test_parsed_answers_are_never_reparsed_from_text() -> None:
     finally:
         _RECORDING[0] = False
     assert all(r.verdict in (Verdict.CORRECT, Verdict.INCORRECT) for r in results), results
-    assert sum(r.correct for r in results) >= 6, results
+    assert sum(r.correct for r in results) >= 11, results
     for event, args in _EVENTS:
         assert "zq9" not in args, (event, args)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "\\sum_{k=1}^{10^{9}} k^{k}",  # too many terms for term-by-term, not a polynomial
+        "\\prod_{k=1}^{10^{9}} k",
+        "\\sum_{k=1}^{10} 9^{9^{k}}",  # each term's size is checked when it is built
+        "\\sum_{k=1}^{1000}\\sum_{j=1}^{1000}\\sum_{i=1}^{1000} i^{j^{k}}",
+        "\\sum_{k=1}^{10^{5000}} k",  # the bound itself is refused (numeral too long)
+        "\\sum_{k=1}^{10^{900}} k^{8}",
+        "\\prod_{k=1}^{1000} (k!)!",
+        "\\int_0^{10^{9000}} x^{99} dx",
+        "\\lim_{x \\to 0}" * 150 + "x",
+        "\\int_0^1 (x+1)^{9999} dx",  # never expanded
+        "\\sum_{k=1}^{1000} (k+1)^{9999}",
+    ],
+)
+def test_big_operators_give_bounded_verdicts(answer: str) -> None:
+    """Rule 21 for the big operators: each answer gets a verdict (never CORRECT against 1, never a
+    grader error) from the size checks, not from the worker's wall-clock budget."""
+    result = verify(f"\\boxed{{{answer}}}", "1")
+    assert not result.correct, result
+    assert result.verdict in (Verdict.INCORRECT, Verdict.RESOURCE_LIMIT, Verdict.UNPARSEABLE)
+    assert not result.reason.startswith("grader error"), result
