@@ -131,7 +131,10 @@ def chars_per_token(tokenizer: Any) -> int | None:
     if backend is not None and type(backend.model).__name__ == "WordLevel":
         return None
     vocab = tokenizer.get_vocab()
-    return max((len(t) for t in vocab), default=1) or 1
+    longest = max((len(t) for t in vocab), default=1) or 1
+    # a normalizer may compose several input characters into one (NFC: up to 3, e.g. Hangul
+    # jamo or a letter with two combining marks) before the vocabulary sees them
+    return longest * 4 if backend is not None and backend.normalizer is not None else longest
 
 
 @dataclass(frozen=True)
