@@ -13,6 +13,7 @@ candidate tokens encode("+ -")[1:], index of "+".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,8 +44,11 @@ class MathShepherd:
         if not architecture(config).endswith("ForCausalLM") or is_llama3_chat(directory):
             return None
         tok_json = directory / "tokenizer.json"
-        has_tag = (STEP_TAG in tok_json.read_text(encoding="utf-8") if tok_json.is_file()
-                   else (directory / "tokenizer.model").is_file())
+        if tok_json.is_file():  # the tag as written, or JSON-escaped
+            text = tok_json.read_text(encoding="utf-8")
+            has_tag = STEP_TAG in text or json.dumps(STEP_TAG) in text
+        else:
+            has_tag = (directory / "tokenizer.model").is_file()
         if not has_tag:
             return None
         return FormatSpec(kind=KIND, step_tag=STEP_TAG, system_prompt=None)
@@ -56,11 +60,13 @@ class MathShepherd:
         return (spec.step_tag,)
 
     def candidates(self, codec: Codec) -> tuple[int, int]:
-        spec = codec.spec
-        ids = codec.tokenizer(f"{spec.good_token} {spec.bad_token}")["input_ids"][1:]
+        spec, tok = codec.spec, codec.tokenizer
+        ids = list(tok(f"{spec.good_token} {spec.bad_token}")["input_ids"])
+        if ids and tok.bos_token_id is not None and ids[0] == tok.bos_token_id:
+            ids = ids[1:]  # upstream's [1:]: the BOS the SentencePiece tokenizer adds
         if len(ids) != 2:
             raise PrmFormatError(f"'{spec.good_token} {spec.bad_token}' is not two tokens "
-                                 f"after the BOS: {ids}")
+                                 f"(after any BOS): {ids}")
         return int(ids[0]), int(ids[1])
 
     def encode(self, codec: Codec, problem: str, steps: Sequence[str],

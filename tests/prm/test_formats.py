@@ -334,3 +334,25 @@ def test_combiner_length_must_match_features(tmp_path):
     fmt_file.write_text(json.dumps(fmt))
     with pytest.raises(formats.PrmFormatError, match="combiner needs 6"):
         formats.detect(path)
+
+
+def test_math_shepherd_with_a_tokenizer_json_and_no_bos(tmp_path):
+    """A Math-Shepherd-format checkpoint saved with a tokenizer.json (here word level, no BOS):
+    recognised by `ки` in that file, candidates "+" / "-" read without dropping a real token."""
+    from transformers import PreTrainedTokenizerFast
+
+    from prm.testing import build_tiny_math_shepherd
+
+    path = build_tiny_math_shepherd(tmp_path / "shepherd")
+    assert formats.detect(path)[0].name == "math_shepherd"
+    tok = PreTrainedTokenizerFast.from_pretrained(str(path))
+    text = PROBLEM + " " + "\n".join(f"Step {i}: {s} ки" for i, s in enumerate(STEPS, 1))
+    ids = torch.tensor([tok(text)["input_ids"]])
+    good, bad = tok.convert_tokens_to_ids("+"), tok.convert_tokens_to_ids("-")
+    model = LlamaForCausalLM.from_pretrained(str(path)).eval()
+    with torch.no_grad():
+        logits = model(input_ids=ids).logits[0]  # (T, V)
+    pos = (ids[0] == tok.convert_tokens_to_ids("ки")).nonzero().flatten()
+    direct = logits[pos][:, [good, bad]].softmax(-1)[:, 0].tolist()
+    assert len(direct) == len(STEPS)
+    assert engine_step_scores(path, PROBLEM, STEPS) == pytest.approx(direct, abs=1e-5)
