@@ -356,3 +356,25 @@ def test_math_shepherd_with_a_tokenizer_json_and_no_bos(tmp_path):
     direct = logits[pos][:, [good, bad]].softmax(-1)[:, 0].tolist()
     assert len(direct) == len(STEPS)
     assert engine_step_scores(path, PROBLEM, STEPS) == pytest.approx(direct, abs=1e-5)
+
+
+@pytest.mark.parametrize("name", list(DIRECT))
+def test_bf16_path_loads_in_bf16_with_fp32_heads(hub, name):
+    """The CUDA dtype, exercised on the CPU: the backbone is loaded in bf16 (no fp32 copy), the
+    score heads stay fp32, and the step scores stay near the fp32 ones."""
+    path = hub[name]
+    codec = formats.load_codec(path)
+    enc = codec.encode(PROBLEM, STEPS)
+    ids = torch.tensor([enc.ids])
+    probs = {}
+    for dtype in (torch.float32, torch.bfloat16):
+        loaded = formats.load(path, torch.device("cpu"), dtype)
+        dtypes = {p.dtype for n, p in loaded.model.named_parameters() if ".layers." in n}
+        assert dtypes == {dtype}
+        heads = [t for n, t in [*loaded.model.named_parameters(), *loaded.model.named_buffers()]
+                 if n.startswith(("summary", "pair"))]
+        assert all(t.dtype == torch.float32 for t in heads)
+        with torch.inference_mode():
+            probs[dtype] = loaded.step_probs(ids, torch.ones_like(ids))[0, enc.tag_positions]
+        assert probs[dtype].dtype == torch.float32
+    assert probs[torch.bfloat16].tolist() == pytest.approx(probs[torch.float32].tolist(), abs=0.05)
