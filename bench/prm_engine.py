@@ -13,6 +13,11 @@ one request per forward vs length-sorted 2048-token micro-batches, and a bare GE
 MLP shape at one request's rows vs 2048 rows, with the model's FLOPs per token.
 
     .venv/bin/python bench/prm_engine.py --threads-table [--n 256] [--rounds 3] [--prm PATH]
+    .venv/bin/python bench/prm_engine.py --device cuda --random-7b /tmp/qwen7b-random \
+        --max-batch-tokens 16384 --max-batch-size 64
+
+(the second: a random-weight checkpoint of Qwen2.5-Math-PRM-7B's shape, built on first use, in
+the hub layout; not yet run: no GPU was lent to the session that wrote it)
 
 runs `mathreward score-steps` (a fresh process each time, as a user would) on the same `--n`
 solutions with torch's default intra-op threads (every core torch sees) and with the engine's
@@ -217,9 +222,18 @@ def main(argv: list[str] | None = None) -> int:
                     help="run every mode this many times, interleaved; report each one's best")
     ap.add_argument("--encode-processes", default="0",
                     help="comma-separated PrmConfig.encode_processes values to run the engine with")
+    ap.add_argument("--random-7b", metavar="DIR", default=None,
+                    help="build (if absent) and bench a random-weight checkpoint of "
+                    "Qwen2.5-Math-PRM-7B's shape in DIR (~15 GB bf16; for --device cuda)")
     ap.add_argument("--threads-table", action="store_true",
                     help="only the score-steps table: torch's default threads vs the engine's")
     args = ap.parse_args(argv)
+    if args.random_7b:
+        from prm.testing import QWEN25_MATH_PRM_7B, build_hub_qwen_math_prm
+
+        if not Path(args.random_7b, "config.json").is_file():
+            build_hub_qwen_math_prm(args.random_7b, **QWEN25_MATH_PRM_7B)
+        args.prm = args.random_7b
     if args.threads_table:
         return threads_table(args)
     torch.set_num_threads(args.threads)

@@ -173,9 +173,16 @@ def _qwen2_tokenizer_files(d: Path, extra_specials: tuple[str, ...], bos: str | 
     (d / "tokenizer_config.json").write_text(json.dumps(cfg, indent=2) + "\n")
 
 
-def _qwen2_config(vocab: int, hidden: int, max_length: int, arch: str) -> dict:
-    cfg = Qwen2Config(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=2,
-                      num_attention_heads=4, num_key_value_heads=2, intermediate_size=hidden * 2,
+# Qwen2.5-Math-PRM-7B's shape (config.json on the hub), for benchmarks with random weights
+QWEN25_MATH_PRM_7B = {"hidden": 3584, "layers": 28, "heads": 28, "kv_heads": 4,
+                      "intermediate": 18944}
+
+
+def _qwen2_config(vocab: int, hidden: int, max_length: int, arch: str, layers: int = 2,
+                  heads: int = 4, kv_heads: int = 2, intermediate: int | None = None) -> dict:
+    cfg = Qwen2Config(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers,
+                      num_attention_heads=heads, num_key_value_heads=kv_heads,
+                      intermediate_size=intermediate or hidden * 2,
                       max_position_embeddings=max_length, tie_word_embeddings=False)
     out = cfg.to_dict()
     out.update(architectures=[arch], torch_dtype="bfloat16")
@@ -183,14 +190,17 @@ def _qwen2_config(vocab: int, hidden: int, max_length: int, arch: str) -> dict:
 
 
 def build_hub_qwen_math_prm(directory: str | Path, seed: int = 0, hidden: int = 32,
-                            max_length: int = 4096) -> Path:
+                            max_length: int = 4096, layers: int = 2, heads: int = 4,
+                            kv_heads: int = 2, intermediate: int | None = None) -> Path:
     """Qwen2.5-Math-PRM's hub layout: byte-level BPE Qwen2 tokenizer files with `<extra_0>`
-    and the chat template, bf16 weights in two shards + index, `Qwen2ForProcessRewardModel`."""
+    and the chat template, bf16 weights in two shards + index, `Qwen2ForProcessRewardModel`.
+    `**QWEN25_MATH_PRM_7B` gives the 7B's shape (the tiny tokenizer's vocabulary)."""
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     _qwen2_tokenizer_files(d, ("<extra_0>",), bos=None)
     vocab = json.loads((d / "tokenizer.json").read_text())["model"]["vocab"]
-    cfg = _qwen2_config(len(vocab), hidden, max_length, "Qwen2ForProcessRewardModel")
+    cfg = _qwen2_config(len(vocab), hidden, max_length, "Qwen2ForProcessRewardModel", layers,
+                        heads, kv_heads, intermediate)
     cfg["auto_map"] = {"AutoModel": "modeling_qwen2_rm.Qwen2ForProcessRewardModel",
                        "AutoConfig": "configuration_qwen2_rm.Qwen2RMConfig"}
     torch.manual_seed(seed)
