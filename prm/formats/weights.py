@@ -4,11 +4,14 @@ fp32 copy), the small heads read tensor by tensor."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
 from safetensors import safe_open
 from transformers import PreTrainedModel
+from transformers.utils import logging as hf_logging
 
 from prm.formats.base import PrmFormatError, read_json
 
@@ -52,7 +55,9 @@ def load_pretrained(cls: type[PreTrainedModel], directory: Path, dtype: torch.dt
     """`cls.from_pretrained` in `dtype`; PrmFormatError if any of its weights is missing."""
     weight_files(directory)  # a clear error for absent or incomplete shards first
     try:
-        model, info = cls.from_pretrained(str(directory), dtype=dtype, output_loading_info=True)
+        with _quiet_transformers():
+            model, info = cls.from_pretrained(str(directory), dtype=dtype,
+                                              output_loading_info=True)
     except (OSError, ValueError, RuntimeError) as exc:
         raise PrmFormatError(f"{directory}: {exc}") from exc
     missing = [k for k in info.get("missing_keys", ()) if "rotary" not in k
@@ -62,3 +67,18 @@ def load_pretrained(cls: type[PreTrainedModel], directory: Path, dtype: torch.dt
         raise PrmFormatError(f"{directory}: weights missing {sorted(missing)[:5]}, "
                              f"mismatched {list(mismatched)[:5]}")
     return model.eval()
+
+
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """No load report or progress bar on the server's stderr: the head weights transformers
+    calls "unexpected" are read by us, and missing weights are checked above. Restored after."""
+    level, bar = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bar:
+            hf_logging.enable_progress_bar()
