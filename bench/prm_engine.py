@@ -12,6 +12,18 @@ table: step scores/s, real (unpadded) tokens/s, and the ratio to the naive loop.
 gives the ceiling batching can reach on this machine: the forward alone (no encoding, no engine)
 one request per forward vs length-sorted 2048-token micro-batches, and a bare GEMM of the model's
 MLP shape at one request's rows vs 2048 rows, with the model's FLOPs per token.
+
+    .venv/bin/python bench/prm_engine.py --threads-table [--n 256] [--rounds 3] [--prm PATH]
+    .venv/bin/python bench/prm_engine.py --device cuda --random-7b /tmp/qwen7b-random \
+        --max-batch-tokens 16384 --max-batch-size 64
+
+(the second: a random-weight checkpoint of Qwen2.5-Math-PRM-7B's shape, built on first use, in
+the hub layout; not yet run: no GPU was lent to the session that wrote it)
+
+runs `mathreward score-steps` (a fresh process each time, as a user would) on the same `--n`
+solutions with torch's default intra-op threads (every core torch sees) and with the engine's
+default (`prm.engine.default_threads()`: the cores this process may use, less one for the
+encode thread), interleaved, best of `--rounds`, and prints one table.
 """
 
 from __future__ import annotations
@@ -38,7 +50,7 @@ def naive(path: str, device: str, items: list[tuple[str, list[str]]]) -> tuple[f
     loaded = formats.load(path, dev, torch.bfloat16 if dev.type == "cuda" else torch.float32)
 
     def one(problem: str, st: list[str]) -> tuple[int, int]:
-        enc = formats.encode(loaded.spec, loaded.tokenizer, problem, st)
+        enc = loaded.codec.encode(problem, st)
         ids = torch.tensor([enc.ids], device=dev)
         with torch.inference_mode():
             probs = loaded.step_probs(ids, torch.ones_like(ids))[0, enc.tag_positions].cpu()
@@ -69,7 +81,7 @@ async def engine_run(path: str, device: str, items: list[tuple[str, list[str]]],
     counts = [0, 0]
     loaded = engine._loaded  # tokens are counted with the engine's own tokenizer
     assert loaded is not None
-    lengths = [len(formats.encode(loaded.spec, loaded.tokenizer, p, s).ids) for p, s in items]
+    lengths = [len(loaded.codec.encode(p, s).ids) for p, s in items]
 
     async def client() -> None:
         while queue:
@@ -106,7 +118,7 @@ def ceiling(path: str, device: str, items: list[tuple[str, list[str]]]) -> list[
     """Rows of the ceiling table (see the module docstring); best of 3 to damp a shared CPU."""
     dev = resolve_device(device)
     loaded = formats.load(path, dev, torch.bfloat16 if dev.type == "cuda" else torch.float32)
-    encs = sorted((formats.encode(loaded.spec, loaded.tokenizer, p, s).ids for p, s in items),
+    encs = sorted((loaded.codec.encode(p, s).ids for p, s in items),
                   key=len)
     real = sum(len(e) for e in encs)
     groups: list[list[list[int]]] = [[]]
@@ -131,7 +143,8 @@ def ceiling(path: str, device: str, items: list[tuple[str, list[str]]]) -> list[
     cfg = loaded.model.config
     H, inter, layers = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers
     mean_t = real / len(encs)
-    members = len(getattr(loaded.model, "members", [loaded.model]))  # an ensemble runs each
+    inner = getattr(loaded.model, "model", loaded.model)  # the scorer wraps the network
+    members = len(getattr(inner, "members", [inner]))  # an ensemble runs each
     flop = 2 * (layers * (4 * H * H + 3 * H * inter) + H * H + 2 * H) * members  # linear layers
     flop_attn = 2 * layers * 2 * mean_t * H * members  # QK^T and AV at the mean length
     rows = [f"model FLOPs per token: {flop / 1e6:.2f} M linear + {flop_attn / 1e6:.2f} M "
@@ -153,6 +166,48 @@ def ceiling(path: str, device: str, items: list[tuple[str, list[str]]]) -> list[
     return rows
 
 
+def threads_table(args) -> int:
+    """`score-steps` wall time: torch's default threads vs the engine's default."""
+    import json
+    import os
+    import subprocess
+    import tempfile
+
+    from prm.engine import default_threads
+
+    recs = list(data.generate("heldout", args.n, seed=123))
+    torch_default = torch.get_num_threads()  # this process has not set it: torch's own choice
+    chosen = default_threads()
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.pop(var, None)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in.jsonl"
+        src.write_text("".join(json.dumps({"id": i, "problem": r["problem"],
+                                           "steps": r["steps"]}) + "\n"
+                               for i, r in enumerate(recs)))
+        modes = {f"torch default ({torch_default} threads)": ["--threads", str(torch_default)],
+                 f"engine default ({chosen} threads)": []}
+        best: dict[str, float] = {}
+        for _ in range(args.rounds):
+            for name, extra in modes.items():
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "mathreward", "score-steps", str(src),
+                                "-o", str(Path(tmp) / "out.jsonl"), "--device", "cpu",
+                                *(["--prm", args.prm] if args.prm != str(BUNDLED_WEIGHTS)
+                                  else []), *extra],
+                               env=env, check=True, capture_output=True)
+                best[name] = min(best.get(name, float("inf")), time.perf_counter() - t0)
+    cores = len(os.sched_getaffinity(0))
+    print(f"score-steps on {args.n} solutions, {cores} usable cores, best of {args.rounds} "
+          f"interleaved rounds (process start and model load included)")
+    print("| torch intra-op threads | seconds | solutions/s |\n|---|---:|---:|")
+    for name, t in best.items():
+        print(f"| {name} | {t:.1f} | {args.n / t:.0f} |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--prm", default=str(BUNDLED_WEIGHTS))
@@ -169,7 +224,20 @@ def main(argv: list[str] | None = None) -> int:
                     help="run every mode this many times, interleaved; report each one's best")
     ap.add_argument("--encode-processes", default="0",
                     help="comma-separated PrmConfig.encode_processes values to run the engine with")
+    ap.add_argument("--random-7b", metavar="DIR", default=None,
+                    help="build (if absent) and bench a random-weight checkpoint of "
+                    "Qwen2.5-Math-PRM-7B's shape in DIR (~15 GB bf16; for --device cuda)")
+    ap.add_argument("--threads-table", action="store_true",
+                    help="only the score-steps table: torch's default threads vs the engine's")
     args = ap.parse_args(argv)
+    if args.random_7b:
+        from prm.testing import QWEN25_MATH_PRM_7B, build_hub_qwen_math_prm
+
+        if not Path(args.random_7b, "config.json").is_file():
+            build_hub_qwen_math_prm(args.random_7b, **QWEN25_MATH_PRM_7B)
+        args.prm = args.random_7b
+    if args.threads_table:
+        return threads_table(args)
     torch.set_num_threads(args.threads)
     recs = list(data.generate("heldout", args.n, seed=123))
     items = [(r["problem"], r["steps"]) for r in recs]

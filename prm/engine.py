@@ -17,6 +17,7 @@ import asyncio
 import enum
 import functools
 import multiprocessing
+import os
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,16 +25,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from transformers import PreTrainedTokenizerFast
 
 from prm import formats
+from prm.hub import resolve_checkpoint
 
 BUNDLED_WEIGHTS = Path(__file__).resolve().parent / "weights"
 
 
+def default_threads() -> int:
+    """torch intra-op threads for CPU inference: the cores this process may run on
+    (sched_getaffinity: a container's or taskset's share, not the host's count), less one for
+    the encode thread and the event loop, which otherwise fight the intra-op pool for the same
+    cores (bench/prm_engine.py --threads-table measures it)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
+
+
 @dataclass(frozen=True)
 class PrmConfig:
-    model_path: str | None = None  # None = bundled prm/weights
+    # None = bundled prm/weights; else a directory or a Hugging Face model id in the local cache
+    model_path: str | None = None
     device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:N"
     max_batch_size: int = 64
     # Padded tokens per forward. The bundled model is compute-bound per token and one request
@@ -55,6 +69,11 @@ class PrmConfig:
     # worker processes (a request's items are split across them); 0 = one helper thread here.
     # Worth it where cores are spare, e.g. a GPU host, where the forward no longer dominates.
     encode_processes: int = 0
+    # torch intra-op threads (CPU inference); None = default_threads(). Process-wide in torch.
+    threads: int | None = None
+    # Items per encode job: a request's items are encoded in jobs of this size, one after the
+    # other, so another request's items get the encode thread between two jobs.
+    encode_chunk: int = 8
 
 
 class StepStatus(enum.Enum):
@@ -93,18 +112,28 @@ class _Item:
 Encodable = tuple[str, Sequence[str]]
 
 
-def encode_items(spec: formats.FormatSpec, tokenizer, max_len: int,
+def encode_items(codec: formats.Codec, max_len: int,
                  items: Sequence[Encodable]) -> list[formats.Encoded | StepScores]:
     """Token ids and tag positions per item, or the item's final StepScores when it cannot run
-    (no steps, too long, tokenizer failure)."""
+    (no steps, too long, tokenizer failure). Sizes are checked first: an item whose text alone
+    needs more than `max_len` tokens (a lower bound from its length, `Codec.min_tokens`) is
+    TOO_LONG before any tokenizing or arithmetic check runs on it."""
     out: list[formats.Encoded | StepScores] = []
     for problem, steps in items:
         steps = list(steps)
         if not steps:
             out.append(StepScores((), StepStatus.NO_STEPS, "no steps to score"))
             continue
+        least = codec.min_tokens([problem, *steps])
+        if least > max_len:
+            out.append(StepScores((), StepStatus.TOO_LONG,
+                                  f"at least {least} tokens > max {max_len}"))
+            continue
         try:
-            enc = formats.encode(spec, tokenizer, problem, steps)
+            enc = codec.encode(problem, steps, max_len)
+        except formats.TooLong as exc:
+            out.append(StepScores((), StepStatus.TOO_LONG, str(exc)))
+            continue
         except Exception as exc:  # a tokenizer failure is this item's problem only
             out.append(StepScores((), StepStatus.ERROR, f"encode failed: {exc}"))
             continue
@@ -119,15 +148,14 @@ def encode_items(spec: formats.FormatSpec, tokenizer, max_len: int,
 
 
 @functools.cache
-def _worker_codec(model_path: str) -> tuple[formats.FormatSpec, PreTrainedTokenizerFast]:
-    """In an encode worker process: the format spec and tokenizer, loaded once per process."""
+def _worker_codec(model_path: str) -> formats.Codec:
+    """In an encode worker process: the family, spec and tokenizer, loaded once per process."""
     return formats.load_codec(Path(model_path))
 
 
 def _encode_in_worker(model_path: str, max_len: int,
                       items: list[Encodable]) -> list[formats.Encoded | StepScores]:
-    spec, tokenizer = _worker_codec(model_path)
-    return encode_items(spec, tokenizer, max_len, items)
+    return encode_items(_worker_codec(model_path), max_len, items)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -142,7 +170,8 @@ def resolve_device(name: str) -> torch.device:
 class PrmEngine:
     def __init__(self, config: PrmConfig) -> None:
         self._config = config
-        self._model_path = config.model_path or str(BUNDLED_WEIGHTS)
+        self._model_path = (resolve_checkpoint(config.model_path) if config.model_path
+                            else str(BUNDLED_WEIGHTS))
         self._device = resolve_device(config.device)
         self._dtype = torch.bfloat16 if self._device.type == "cuda" else torch.float32
         self._infer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prm-infer")
@@ -180,9 +209,7 @@ class PrmEngine:
         loop = asyncio.get_running_loop()
         self._loaded = await loop.run_in_executor(self._infer, self._load_and_warm,
                                                   self._model_path)
-        cfg_max = getattr(getattr(self._loaded.model, "config", None),
-                          "max_position_embeddings", None) or self._loaded.spec.max_length
-        self._max_len = min(self._loaded.spec.max_length, int(cfg_max))
+        self._max_len = self._loaded.max_length  # the checkpoint's own context
         if self._config.encode_processes > 0:  # load the tokenizer in every worker now
             await self._encode_chunks(loop, [("What is 1 + 1?", ["1 + 1 = 2."])]
                                       * self._config.encode_processes)
@@ -191,9 +218,20 @@ class PrmEngine:
         self._task = asyncio.create_task(self._batch_loop(), name="prm-batcher")
         self._ready = True
 
+    @property
+    def max_length(self) -> int:
+        """The longest input in tokens (after `start()`)."""
+        return self._max_len
+
+    @property
+    def threads(self) -> int:
+        return self._config.threads or default_threads()
+
     def _load_and_warm(self, path: str) -> formats.LoadedPrm:
+        if self._device.type == "cpu":
+            torch.set_num_threads(self.threads)
         loaded = formats.load(path, self._device, self._dtype)
-        enc = formats.encode(loaded.spec, loaded.tokenizer, "What is 1 + 1?", ["1 + 1 = 2."])
+        enc = loaded.codec.encode("What is 1 + 1?", ["1 + 1 = 2."])
         ids = torch.tensor([enc.ids], device=self._device)
         with torch.inference_mode():
             loaded.step_probs(ids, torch.ones_like(ids))
@@ -238,23 +276,30 @@ class PrmEngine:
         assert self._loaded is not None
         if not items:
             return []
-        if self._config.encode_processes <= 0:
-            return await loop.run_in_executor(self._encode, encode_items, self._loaded.spec,
-                                              self._loaded.tokenizer, self._max_len, items)
-        n = min(self._config.encode_processes, len(items))
-        size = -(-len(items) // n)
+        size = max(1, self._config.encode_chunk)
         chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        out: list[formats.Encoded | StepScores] = []
+        if self._config.encode_processes <= 0:
+            # one job at a time: the executor is FIFO, so a big request's next job queues
+            # behind other requests' jobs instead of holding the encode thread throughout
+            for c in chunks:
+                out += await loop.run_in_executor(self._encode, encode_items,
+                                                  self._loaded.codec, self._max_len, c)
+            return out
+        width = self._config.encode_processes  # one job per worker in flight per request
         pool = self._encode
         try:
-            parts = await asyncio.gather(*(
-                loop.run_in_executor(pool, _encode_in_worker, self._model_path, self._max_len, c)
-                for c in chunks))
+            for w in range(0, len(chunks), width):
+                parts = await asyncio.gather(*(
+                    loop.run_in_executor(pool, _encode_in_worker, self._model_path,
+                                         self._max_len, c) for c in chunks[w:w + width]))
+                out += [enc for part in parts for enc in part]
         except BrokenProcessPool:  # a worker died (e.g. killed): these items fail, and the
             if self._encode is pool:  # first caller to see it gives later ones fresh workers
                 pool.shutdown(wait=False)
                 self._encode = self._encode_executor()
             return [StepScores((), StepStatus.ERROR, "encode worker died")] * len(items)
-        return [enc for part in parts for enc in part]
+        return out
 
     async def _batch_loop(self) -> None:
         assert self._queue is not None and self._inflight is not None

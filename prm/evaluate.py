@@ -1,6 +1,13 @@
 """ProcessBench-style evaluation of a PRM on a JSONL of {"problem", "steps", "label"}.
 
     .venv/bin/python -m prm.evaluate /tmp/prm_heldout.jsonl [--prm prm/weights] [--by kind]
+    .venv/bin/python -m prm.evaluate --processbench DIR [--limit N] [--prm PATH_OR_ID]
+
+`--processbench DIR` reads the public ProcessBench files from DIR (gsm8k, math, olympiadbench,
+omnimath; `.json` lists as published, or `.jsonl`) and prints one row per subset. Items the
+model cannot score (too long for its context, an encoding error) count as wrong at every
+threshold and are left out of the AUROC; their number is printed. Nothing is trained or
+calibrated on these files.
 
 Predicted error step = first step whose score is below the threshold (-1 if none). Accuracy on
 erroneous solutions (predicted step == label) and on correct ones (prediction == -1); F1 is their
@@ -16,9 +23,14 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+UNSCORED = -2  # the prediction for an item the model could not score: never right
 
 
-def predicted_error(scores: Sequence[float], threshold: float = 0.5) -> int:
+def predicted_error(scores: Sequence[float] | None, threshold: float = 0.5) -> int:
+    if scores is None:
+        return UNSCORED
     return next((i for i, s in enumerate(scores) if s < threshold), -1)
 
 
@@ -38,7 +50,7 @@ class Metrics:
                 f"AUROC={self.auroc:.3f}")
 
 
-def f1_at(labels: Sequence[int], scores: Sequence[Sequence[float]],
+def f1_at(labels: Sequence[int], scores: Sequence[Sequence[float] | None],
           threshold: float) -> tuple[float, float, float]:
     """(error accuracy, correct accuracy, F1), in percent."""
     err = [predicted_error(s, threshold) == lab for lab, s in zip(labels, scores, strict=True)
@@ -68,7 +80,7 @@ def auroc(pos: Sequence[float], neg: Sequence[float]) -> float:
     return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
-def evaluate(labels: Sequence[int], scores: Sequence[Sequence[float]]) -> Metrics:
+def evaluate(labels: Sequence[int], scores: Sequence[Sequence[float] | None]) -> Metrics:
     ea, ca, f1 = f1_at(labels, scores, 0.5)
     best_t, best_f1 = 0.5, f1
     for k in range(1, 100):
@@ -78,42 +90,79 @@ def evaluate(labels: Sequence[int], scores: Sequence[Sequence[float]]) -> Metric
             best_t, best_f1 = t, f
     pos, neg = [], []
     for lab, s in zip(labels, scores, strict=True):
+        if s is None:
+            continue
         upto = len(s) if lab < 0 else min(lab + 1, len(s))
         for i in range(upto):
             (neg if i == lab else pos).append(s[i])
     return Metrics(len(labels), ea, ca, f1, best_t, best_f1, auroc(pos, neg))
 
 
-async def _score_all(records: list[dict], model_path: str | None, device: str) -> list[list[float]]:
+async def _score_all(records: list[dict], model_path: str | None, device: str,
+                     threads: int | None) -> list[list[float] | None]:
+    """Scores per record; None where the model could not score it."""
     from prm.engine import PrmConfig, PrmEngine, StepStatus
 
-    engine = PrmEngine(PrmConfig(model_path=model_path, device=device))
+    engine = PrmEngine(PrmConfig(model_path=model_path, device=device, threads=threads))
     await engine.start()
+    out: list[list[float] | None] = []
     try:
-        results = await engine.score_many([(r["problem"], r["steps"]) for r in records])
+        for k in range(0, len(records), 256):  # the bounded queue takes a chunk at a time
+            chunk = records[k:k + 256]
+            results = await engine.score_many([(r["problem"], r["steps"]) for r in chunk])
+            out += [list(res.scores) if res.status == StepStatus.OK else None
+                    for res in results]
     finally:
         await engine.close()
-    out = []
-    for r, res in zip(records, results, strict=True):
-        ok = res.status == StepStatus.OK
-        out.append(list(res.scores) if ok else [0.0] * len(r["steps"]))
     return out
+
+
+SUBSETS = ("gsm8k", "math", "olympiadbench", "omnimath")
+
+
+def read_records(path: Path) -> list[dict]:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        return list(json.loads(text))
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def processbench(directory: Path, model_path: str | None, device: str, threads: int | None,
+                 limit: int | None) -> int:
+    for name in SUBSETS:
+        path = next((p for p in (directory / f"{name}.json", directory / f"{name}.jsonl")
+                     if p.is_file()), None)
+        if path is None:
+            print(f"{name:14s} (no {name}.json / .jsonl in {directory})")
+            continue
+        records = read_records(path)[:limit]
+        scores = asyncio.run(_score_all(records, model_path, device, threads))
+        m = evaluate([int(r["label"]) for r in records], scores)
+        unscored = sum(s is None for s in scores)
+        print(f"{name:14s} {m.row()} unscored={unscored}", flush=True)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("input", help="JSONL with problem, steps, label")
-    ap.add_argument("--prm", default=None, help="model directory (default: bundled)")
+    ap.add_argument("input", nargs="?", help="JSONL with problem, steps, label")
+    ap.add_argument("--processbench", type=Path, default=None, metavar="DIR",
+                    help="directory with ProcessBench's gsm8k/math/olympiadbench/omnimath files")
+    ap.add_argument("--limit", type=int, default=None, help="first N items of each file")
+    ap.add_argument("--prm", default=None,
+                    help="checkpoint directory or Hugging Face id in the local cache "
+                    "(default: bundled)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--by", default=None, help="also report per value of this field (e.g. kind)")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch CPU threads (default: the cores this process may use, less one)")
     args = ap.parse_args(argv)
-    import torch
-
-    torch.set_num_threads(args.threads)
-    with open(args.input) as f:
-        records = [json.loads(line) for line in f if line.strip()]
-    scores = asyncio.run(_score_all(records, args.prm, args.device))
+    if args.processbench is not None:
+        return processbench(args.processbench, args.prm, args.device, args.threads, args.limit)
+    if args.input is None:
+        ap.error("give an input file or --processbench DIR")
+    records = read_records(Path(args.input))[:args.limit]
+    scores = asyncio.run(_score_all(records, args.prm, args.device, args.threads))
     labels = [int(r["label"]) for r in records]
     print("all      ", evaluate(labels, scores).row())
     if args.by:

@@ -14,10 +14,10 @@ from transformers import Qwen2Config, Qwen2Model
 
 
 class QwenPrm(nn.Module):
-    def __init__(self, config: Qwen2Config) -> None:
+    def __init__(self, config: Qwen2Config, backbone: Qwen2Model | None = None) -> None:
         super().__init__()
         self.config = config
-        self.model = Qwen2Model(config)
+        self.model = backbone if backbone is not None else Qwen2Model(config)
         h = config.hidden_size
         self.score = nn.Sequential(nn.Linear(h, h), nn.ReLU(), nn.Linear(h, 2))
 

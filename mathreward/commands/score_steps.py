@@ -28,12 +28,15 @@ def add_parser(subparsers: Any) -> None:
                               description=__doc__.split("\n\n")[0])
     p.add_argument("input", help="JSONL path, or - for stdin")
     p.add_argument("-o", "--output", default="-", help="JSONL path, or - for stdout")
-    p.add_argument("--prm", default=None, help="PRM model directory (default: bundled)")
+    p.add_argument("--prm", default=None,
+                   help="PRM checkpoint directory or Hugging Face id in the local cache "
+                   "(default: bundled)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--max-batch-size", type=int, default=64)
     p.add_argument("--separator", default="\n\n", help="step separator for 'response' lines")
     p.add_argument("--server", default=None, help="HOST:PORT of a running mathreward server")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads (default: the cores this process may use, less one)")
     p.set_defaults(func=run)
 
 
@@ -63,7 +66,7 @@ async def _in_process(items: list[dict], args: argparse.Namespace, out: TextIO) 
 
     engine = PrmEngine(PrmConfig(model_path=args.prm, device=args.device,
                                  max_batch_size=args.max_batch_size,
-                                 step_separator=args.separator))
+                                 step_separator=args.separator, threads=args.threads))
     await engine.start()
     try:
         for s in range(0, len(items), CHUNK):
@@ -87,10 +90,13 @@ def _via_server(items: list[dict], args: argparse.Namespace, out: TextIO) -> Non
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.threads:
-        import torch
+    if args.prm and not args.server:
+        from prm.hub import CheckpointNotFound, resolve_checkpoint
 
-        torch.set_num_threads(args.threads)
+        try:
+            args.prm = resolve_checkpoint(args.prm)
+        except CheckpointNotFound as exc:
+            raise SystemExit(f"error: {exc}") from None
     with open_input(args.input) as src:
         items = list(_read(src, args.separator))
     with open_output(args.output) as out:

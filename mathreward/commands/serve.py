@@ -41,12 +41,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--http-port", type=int, default=None,
                    help="OpenRLHF HTTP gateway (POST /get_reward); off by default")
     prm = p.add_mutually_exclusive_group()
-    prm.add_argument("--prm", metavar="PATH", help="PRM checkpoint directory (default: bundled)")
+    prm.add_argument("--prm", metavar="PATH_OR_ID",
+                     help="PRM checkpoint: a directory, or a Hugging Face model id found in the "
+                     "local cache (HF_HOME; never downloaded). Default: bundled. Families: "
+                     "docs/prm-checkpoints.md")
     prm.add_argument("--no-prm", action="store_true", help="serve without a PRM")
     p.add_argument("--prm-device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--prm-encode-processes", type=int, default=0, metavar="N",
                    help="encode PRM inputs on N worker processes (0: a thread in the server; "
                    "use spare cores on a GPU host)")
+    p.add_argument("--prm-threads", type=int, default=None, metavar="N",
+                   help="torch CPU threads for PRM inference (default: the cores this process "
+                   "may use, less one for encoding)")
     p.add_argument("--workers", type=int, default=_P.workers, help="verifier worker processes")
     p.add_argument("--item-timeout", type=float, default=_P.item_timeout_s,
                    help="wall-clock seconds per verifier item")
@@ -104,12 +110,22 @@ def _prm_config(args: argparse.Namespace) -> Any:
         if not weights.is_dir() or not any(weights.glob("*.safetensors")):
             log.warning("no bundled PRM weights in %s; serving without PRM", weights)
             return None
+    from prm.hub import CheckpointNotFound, resolve_checkpoint  # no torch
+
+    model_path = args.prm
+    if model_path is not None:
+        try:  # a directory, or a model id in the local HF cache: one clear line if neither
+            model_path = resolve_checkpoint(model_path)
+        except CheckpointNotFound as exc:
+            raise SystemExit(f"error: {exc}") from None
     from prm.engine import PrmConfig  # imports torch: only when a PRM will be served
 
     if args.prm_encode_processes < 0:
         raise SystemExit("--prm-encode-processes must be >= 0")
-    return PrmConfig(model_path=args.prm, device=args.prm_device,
-                     encode_processes=args.prm_encode_processes)
+    if args.prm_threads is not None and args.prm_threads < 1:
+        raise SystemExit("--prm-threads must be >= 1")
+    return PrmConfig(model_path=model_path, device=args.prm_device,
+                     encode_processes=args.prm_encode_processes, threads=args.prm_threads)
 
 
 def build_config(args: argparse.Namespace) -> ServerConfig:

@@ -189,3 +189,57 @@ def test_encode_processes_give_the_same_results_and_survive_a_dead_worker(tiny_p
             assert b.scores == pytest.approx(a.scores, abs=1e-6)
     assert [r.status for r in lost] == [StepStatus.ERROR] * 3
     assert "worker died" in lost[0].reason
+
+
+def _big_items_left_when_small_is_done(path, encode_chunk: int) -> int:
+    """A 600-item request, then a 1-item request: how many of the big request's items are
+    still unscored when the small one has its answer."""
+    big_items = _items(600, seed=3)
+
+    async def go():
+        engine = PrmEngine(PrmConfig(model_path=str(path), device="cpu",
+                                     encode_chunk=encode_chunk))
+        await engine.start()
+        try:
+            big = asyncio.create_task(engine.score_many(big_items))
+            await asyncio.sleep(0)  # the big request is admitted and its encoding has started
+            await engine.score_many(_items(1, seed=4))
+            left = engine.pending_items
+            await big
+            return left
+        finally:
+            await engine.close()
+
+    return _run(go())
+
+
+def test_one_big_request_does_not_hold_the_encoder(tmp_path):
+    """Issue 13.5, engine side: a request's items are encoded in small jobs, so a later small
+    request is encoded (and scored) between them instead of after all of them."""
+    path = build_tiny_qwen_prm(tmp_path / "ours", system_prompt=False, max_length=256)
+    assert _big_items_left_when_small_is_done(path, encode_chunk=8) > 300  # measured 600
+
+
+def test_oversized_item_is_refused_before_the_arithmetic_checks(tmp_path):
+    """40 steps x 60 KB with the bundled layout (arithmetic markers): TOO_LONG from the cheap
+    size bound (reason 'at least N tokens'), not after tokenizing and checking every step."""
+    path = build_tiny_qwen_prm(tmp_path / "ours", system_prompt=False, max_length=256)
+    step = "12 + 30 = 42 and " * 3500  # ~60 KB of equalities
+    res = engine_scores_one(path, "p", [step] * 40)
+    assert res.status == StepStatus.TOO_LONG and res.reason.startswith("at least"), res
+    # one 60 KB word of letters is one <unk> token: the bound lets it through, and the full
+    # count (tokens before markers) still refuses it before the arithmetic when it is too long
+    res = engine_scores_one(path, "p", ["x" * 60_000] + ["1+1=2"] * 60)
+    assert res.status == StepStatus.TOO_LONG and not res.reason.startswith("at least"), res
+
+
+def engine_scores_one(path, problem, steps):
+    async def go():
+        engine = PrmEngine(PrmConfig(model_path=str(path), device="cpu"))
+        await engine.start()
+        try:
+            return await engine.score(problem, steps)
+        finally:
+            await engine.close()
+
+    return _run(go())

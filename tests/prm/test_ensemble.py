@@ -33,7 +33,7 @@ def test_ensemble_scores_are_the_mean_member_log_odds(tmp_path, bundled_variant)
                for k in range(3)]
     out = tmp_path / "ens"
     assert ensemble.main([*map(str, members), "--out", str(out)]) == 0
-    spec = formats.FormatSpec.read(out)
+    spec = formats.detect(out)[1]
     assert spec.members == ("member-0.safetensors", "member-1.safetensors",
                             "member-2.safetensors")
     assert spec.step_features is bundled_variant
