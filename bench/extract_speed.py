@@ -13,13 +13,9 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from verifier.extract import extract  # noqa: E402
-from verifier.types import VerifyOptions  # noqa: E402
+from verifier.extract import extract
+from verifier.types import VerifyOptions
 
 SHAPES: dict[str, Callable[[int], str]] = {
     "nested \\boxed{\\boxed{...}}": lambda n: "\\boxed{" * (n // 8) + "5" + "}" * (n // 8),

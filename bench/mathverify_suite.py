@@ -24,15 +24,11 @@ from __future__ import annotations
 import argparse
 import ast
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from verifier.extract import extract, strip_gold  # noqa: E402
-from verifier.verify import verify  # noqa: E402
+from verifier.extract import extract, strip_gold
+from verifier.verify import verify
 
 FILES = ("test_all.py", "test_boxed.py", "test_numina_cases.py", "test_open_thoughts.py",
          "test_strict.py", "test_yujianll.py")

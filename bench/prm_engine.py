@@ -38,11 +38,9 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from prm import formats  # noqa: E402
-from prm.engine import BUNDLED_WEIGHTS, PrmConfig, PrmEngine, StepStatus, resolve_device  # noqa: E402
-from prm_train import data  # noqa: E402
+from prm import formats
+from prm.engine import BUNDLED_WEIGHTS, PrmConfig, PrmEngine, StepStatus, resolve_device
+from prm_train import data
 
 
 def naive(path: str, device: str, items: list[tuple[str, list[str]]]) -> tuple[float, int, int]:

@@ -28,13 +28,9 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from verifier.pool import PoolConfig, VerifierPool  # noqa: E402
-from verifier.types import Result, VerifyItem, VerifyOptions  # noqa: E402
+from verifier.pool import PoolConfig, VerifierPool
+from verifier.types import Result, VerifyItem, VerifyOptions
 
 GSM8K_MODELS = ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification")
 

@@ -55,8 +55,8 @@ EXTRA_OF_MODULE = {"torch": "prm", "transformers": "prm", "safetensors": "prm",
 # Errors a user causes at start-up (a file, a port, a server, a checkpoint): one line, exit 1.
 # Classes of optional packages are looked up only when their module is already loaded, so
 # this file never imports torch to recognise a PRM error.
-STARTUP_ERRORS = (("mathreward.errors", "RewardRpcError"), ("prm.formats", "PrmFormatError"),
-                  ("prm.types", "PrmFormatError"), ("prm.engine", "PrmError"))
+STARTUP_ERRORS = (("mathreward.errors", "RewardRpcError"), ("prm.types", "PrmFormatError"),
+                  ("prm.types", "PrmError"), ("prm.hub", "CheckpointNotFound"))
 
 
 GRPC_BIND_FAILED = "Failed to bind to address"

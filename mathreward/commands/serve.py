@@ -118,7 +118,7 @@ def _prm_config(args: argparse.Namespace) -> Any:
             model_path = resolve_checkpoint(model_path)
         except CheckpointNotFound as exc:
             raise SystemExit(f"error: {exc}") from None
-    from prm.engine import PrmConfig  # imports torch: only when a PRM will be served
+    from prm.types import PrmConfig  # the contract: no torch until the engine starts
 
     if args.prm_encode_processes < 0:
         raise SystemExit("--prm-encode-processes must be >= 0")

@@ -27,13 +27,10 @@ from typing import Any, Protocol
 import torch
 
 from prm import arith
+from prm.types import PrmFormatError  # noqa: F401 - re-exported to the format adapters
 
 QWEN_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
 PLACEHOLDER = "\x00"  # where a step tag goes while a chat template is rendered
-
-
-class PrmFormatError(Exception):
-    """The model directory is not a supported PRM checkpoint."""
 
 
 class TooLong(Exception):
