@@ -26,6 +26,7 @@ import torch
 
 from prm import formats
 from prm.hub import resolve_checkpoint
+from prm.model import pad_right
 from prm.types import (  # noqa: F401 - re-exported: the engine's public names
     PrmConfig,
     PrmError,
@@ -293,12 +294,7 @@ class PrmEngine:
 
     def _forward(self, items: list[_Item]) -> list[StepScores]:
         assert self._loaded is not None
-        B, T = len(items), max(len(it.ids) for it in items)
-        ids = torch.full((B, T), self._loaded.pad_id, dtype=torch.long)  # (B, T), right-padded
-        mask = torch.zeros((B, T), dtype=torch.long)  # (B, T)
-        for i, it in enumerate(items):
-            ids[i, : len(it.ids)] = torch.tensor(it.ids, dtype=torch.long)
-            mask[i, : len(it.ids)] = 1
+        ids, mask = pad_right([it.ids for it in items], self._loaded.pad_id)  # (B, T) each
         with torch.inference_mode():
             probs = self._loaded.step_probs(ids.to(self._device), mask.to(self._device))  # (B, T)
             probs = probs.float().cpu()

@@ -3,10 +3,12 @@
 Transformers has no class for it (the hub checkpoint uses remote code), so we own it. Parameter
 names match the hub checkpoint (`model.*`, `score.0.*`, `score.2.*`), so its safetensors load
 as-is. The bundled model is an ensemble (`PrmEnsemble`) of three of these modules, each trained
-from scratch by `prm/train.py`.
+from scratch by `prm_train/train.py`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -48,3 +50,15 @@ class PrmEnsemble(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """(B, T) -> (B, T, 2) mean member logits."""
         return torch.stack([m(input_ids, attention_mask) for m in self.members]).mean(0)
+
+
+def pad_right(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token id lists as one right-padded batch: (ids, attention mask), each (B, T) long, T the
+    longest sequence. The engine's forward and training batch the same way."""
+    B, T = len(sequences), max(len(s) for s in sequences)
+    ids = torch.full((B, T), pad_id, dtype=torch.long)
+    mask = torch.zeros((B, T), dtype=torch.long)
+    for i, seq in enumerate(sequences):
+        ids[i, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[i, : len(seq)] = 1
+    return ids, mask

@@ -26,6 +26,7 @@ import torch
 
 from prm.arith import LEGACY_FEATURES, step_features
 from prm.evaluate import _score_all, evaluate
+from prm.formats.bundled import apply_combiner
 
 
 def _logit(p: float) -> float:
@@ -73,7 +74,8 @@ def fit_weights(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> list[float
 
 
 def combine(x: torch.Tensor, params: list[float]) -> torch.Tensor:
-    return torch.sigmoid(x @ torch.tensor(params[:-1]) + params[-1])
+    """x: (N, 1 + K) rows [step logit, flag...]; the served combiner (formats.bundled)."""
+    return apply_combiner(params, x[:, 0], x[:, 1:])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
 from transformers import PreTrainedTokenizerFast, Qwen2Config
 
 from prm import arith, formats, tokenizer
-from prm.model import QwenPrm
+from prm.formats.bundled import write_checkpoint
+from prm.model import QwenPrm, pad_right
 from prm_train import data
 
 BUNDLED_SPEC = formats.FormatSpec(kind="qwen_prm", system_prompt="", step_features=True,
@@ -56,15 +56,11 @@ def make_example(spec, tok, rec: dict) -> Example:
 
 
 def collate(batch: list[Example], pad_id: int) -> dict[str, torch.Tensor]:
-    T = max(len(e.ids) for e in batch)
-    B = len(batch)
-    ids = torch.full((B, T), pad_id, dtype=torch.long)
-    mask = torch.zeros((B, T), dtype=torch.long)
+    ids, mask = pad_right([e.ids for e in batch], pad_id)  # (B, T) each
+    B, T = ids.shape
     step_lab = torch.full((B, T), -1, dtype=torch.long)  # (B, T) label at tag positions
     lm_ok = torch.zeros((B, T), dtype=torch.bool)  # (B, T) target at t+1 is trained
     for i, e in enumerate(batch):
-        ids[i, : len(e.ids)] = torch.tensor(e.ids)
-        mask[i, : len(e.ids)] = 1
         for p, lab in zip(e.tags, e.labels, strict=True):
             step_lab[i, p] = lab
         lm_ok[i, : max(0, e.lm_end - 1)] = True
@@ -107,19 +103,10 @@ def loss_fn(model: QwenPrm, b: dict, first_w: float, lm_w: float, special_ids: t
 
 
 def save_checkpoint(model: QwenPrm, tok_dir: Path, out: Path, card_extra: dict) -> None:
-    out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()
              if k.startswith(("model.", "score.")) and "rotary" not in k}
-    save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
-    cfg = model.config.to_dict()
-    cfg["architectures"] = ["Qwen2ForProcessRewardModel"]
-    (out / "config.json").write_text(json.dumps(cfg, indent=2, default=str) + "\n")
-    spec = {k: getattr(BUNDLED_SPEC, k) for k in formats.FormatSpec.__dataclass_fields__}
-    (out / "prm_format.json").write_text(json.dumps(spec, indent=2) + "\n")
+    write_checkpoint(out, state, model.config.to_dict(), BUNDLED_SPEC, tok_dir)
     (out / "training.json").write_text(json.dumps(card_extra, indent=2) + "\n")
-    if tok_dir != out:
-        for f in ("tokenizer.json", "tokenizer_config.json"):
-            (out / f).write_bytes((tok_dir / f).read_bytes())
 
 
 def build_model(vocab_size: int, args) -> QwenPrm:

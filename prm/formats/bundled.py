@@ -11,15 +11,17 @@ are tokenized separately: that is how these models were trained (`prm/train.py` 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 from transformers import AutoConfig, PreTrainedTokenizerFast, Qwen2Config
 
-from prm import arith
+from prm import arith, tokenizer
 from prm.formats.base import (
     SPEC_FIELDS,
     Codec,
@@ -34,11 +36,41 @@ from prm.formats.base import (
 from prm.model import PrmEnsemble, QwenPrm
 
 KIND = "qwen_prm"
+# The bundled layout's files (written by `write_checkpoint`, read by this adapter).
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+FORMAT_FILE = "prm_format.json"
+ARCHITECTURE = "Qwen2ForProcessRewardModel"
+
+
+def write_checkpoint(out: Path, state: dict[str, torch.Tensor], config: dict, spec: FormatSpec,
+                     tokenizer_dir: Path) -> None:
+    """Write one checkpoint in the bundled layout: weights, config.json (the Qwen-PRM
+    architecture name), prm_format.json (every FormatSpec field) and the tokenizer files."""
+    out.mkdir(parents=True, exist_ok=True)
+    save_file(state, str(out / WEIGHTS_FILE), metadata={"format": "pt"})
+    (out / CONFIG_FILE).write_text(
+        json.dumps({**config, "architectures": [ARCHITECTURE]}, indent=2, default=str) + "\n")
+    fields = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
+    (out / FORMAT_FILE).write_text(json.dumps(fields, indent=2) + "\n")
+    if tokenizer_dir.resolve() != out.resolve():
+        for name in tokenizer.FILES:
+            (out / name).write_bytes((tokenizer_dir / name).read_bytes())
+
+
+def apply_combiner(combiner: Sequence[float], step_logit: torch.Tensor,
+                   flags: torch.Tensor) -> torch.Tensor:
+    """P(step correct) from the learned combiner `[w_logit, w_flag..., bias]`: sigmoid of a
+    weighted sum of the model's step logit (...,) and the marker flags (..., K). The same
+    function fits it (prm_train.calibrate) and serves it (TwoClassScorer)."""
+    w_logit, *w_flags, bias = combiner
+    weights = torch.tensor(w_flags, dtype=step_logit.dtype, device=step_logit.device)
+    return torch.sigmoid(w_logit * step_logit + (flags.to(step_logit.dtype) @ weights) + bias)
 
 
 def spec_from_file(directory: Path) -> FormatSpec | None:
     """The spec written in `prm_format.json`, validated; None if there is no such file."""
-    fmt_file = directory / "prm_format.json"
+    fmt_file = directory / FORMAT_FILE
     if not fmt_file.is_file():
         return None
     data = read_json(fmt_file)
@@ -126,17 +158,15 @@ class TwoClassScorer(StepScorer):
         logits = self.model(ids, mask).float()  # (B, T, 2)
         if not self.combiner:
             return logits.softmax(-1)[..., 1]
-        w_logit, *w_flags, bias = self.combiner
-        z = w_logit * (logits[..., 1] - logits[..., 0]) + bias  # (B, T) from the step logit
+        n_flags = len(self.combiner) - 2
         # a step's markers are the unbroken run of marker tokens right before its tag
         marker_ids = torch.tensor(self.markers, device=ids.device)
         before = torch.stack([F.pad(ids, (k, 0))[:, :-k]
-                              for k in range(1, len(w_flags) + 1)])  # (K, B, T)
+                              for k in range(1, n_flags + 1)])  # (K, B, T)
         in_run = torch.isin(before, marker_ids).long().cumprod(0).bool()  # (K, B, T)
-        for w, marker_id in zip(w_flags, self.markers, strict=True):
-            flag = ((before == marker_id) & in_run).any(0)  # (B, T)
-            z = z + w * flag.float()
-        return torch.sigmoid(z)
+        flags = torch.stack([((before == marker_id) & in_run).any(0)
+                             for marker_id in self.markers], dim=-1)  # (B, T, K)
+        return apply_combiner(self.combiner, logits[..., 1] - logits[..., 0], flags)
 
 
 def load_qwen_prm(directory: Path, members: tuple[str, ...] = ()) -> torch.nn.Module:
