@@ -34,7 +34,7 @@ import numpy as np
 from mathreward.backends import Backend, parts_of
 from mathreward.reward_spec import RewardSpec, get_preset
 from mathreward.rewards import RewardItem, RewardParts, outcome_for
-from prm.evaluate import auroc as step_auroc
+from prm.metrics import auroc as step_auroc
 from verifier.types import Verdict
 
 

@@ -25,8 +25,9 @@ from pathlib import Path
 import torch
 
 from prm.arith import LEGACY_FEATURES, step_features
-from prm.evaluate import _score_all, evaluate
+from prm.evaluate import score_records
 from prm.formats.bundled import apply_combiner
+from prm.metrics import evaluate
 
 
 def _logit(p: float) -> float:
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     with open(args.input) as f:
         records = [json.loads(line) for line in f if line.strip()]
     labels = [int(r["label"]) for r in records]
-    scores = asyncio.run(_score_all(records, args.prm, "cpu"))
+    scores = asyncio.run(score_records(records, args.prm, "cpu"))
     print(f"model alone:   {evaluate(labels, scores).row()}")
     features = tuple(fmt.get("features", LEGACY_FEATURES))
     all_x = [_rows(r, s, features) for r, s in zip(records, scores, strict=True)]

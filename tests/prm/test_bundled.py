@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from prm.engine import BUNDLED_WEIGHTS, PrmConfig, PrmEngine, StepStatus
-from prm.evaluate import evaluate, predicted_error
+from prm.metrics import evaluate, predicted_error
 
 PAIRS = Path(__file__).parent / "fixtures" / "handwritten.jsonl"
 # 140 GSM8K-style solutions written by hand, not from our generator (70 correct, 14 per error kind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prm.evaluate import auroc, evaluate, f1_at, predicted_error
+from prm.metrics import auroc, evaluate, f1_at, predicted_error
 
 
 def test_predicted_error():
