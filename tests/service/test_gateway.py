@@ -380,3 +380,37 @@ def test_idle_connections_are_closed_and_the_cap_queues_new_ones(make_server) ->
     finally:
         for sock in [*idle, half]:
             sock.close()
+
+
+# -- the flags ----------------------------------------------------------------------------------
+
+def serve_config(*argv: str):
+    from mathreward.cli import build_parser
+    from mathreward.commands.serve import build_config
+
+    return build_config(build_parser().parse_args(["serve", "--no-prm", *argv]))
+
+
+def test_serve_flags_reach_the_http_config() -> None:
+    default = serve_config("--host", "127.0.0.1")
+    assert default.metrics_host is None and default.metrics_auth  # /metrics follows --host
+    assert default.http_spec == get_preset("orm")
+    config = serve_config("--http-port", "0", "--http-spec", "orm_deepscaler", "--metrics-host",
+                          "10.0.0.1", "--metrics-no-auth", "--http-header-timeout", "3",
+                          "--http-body-timeout", "4", "--http-max-connections", "5",
+                          "--http-backlog", "6", "--http-max-body-bytes", "7")
+    assert config.http_spec == get_preset("orm_deepscaler")
+    assert (config.metrics_host, config.metrics_auth) == ("10.0.0.1", False)
+    assert config.http == HttpLimits(header_timeout_s=3, body_timeout_s=4, max_connections=5,
+                                     backlog=6, max_body_bytes=7)
+    custom = serve_config("--http-spec", '{"ormWeight": 2, "incorrectReward": -1}').http_spec
+    assert (custom.orm_weight, custom.incorrect_reward, custom.prm_weight) == (2.0, -1.0, 0.0)
+
+
+@pytest.mark.parametrize("argv", [("--http-spec", "nope"), ("--http-spec", "prm_min"),
+                                  ("--http-spec", '{"bogus": 1}'),
+                                  ("--http-header-timeout", "0")])
+def test_bad_http_flags_stop_the_server_with_a_message(argv: tuple[str, ...]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        serve_config(*argv)
+    assert isinstance(exit_.value.code, str) and exit_.value.code  # a message, not a traceback
