@@ -214,7 +214,10 @@ def parse_request(body: bytes, config: GatewayConfig) -> tuple[list[RewardItem],
         spec = config.spec if data.get("spec") is None else parse_spec(data["spec"])
     except SpecError as exc:
         raise bad_request(str(exc)) from None
-    return items_from_queries(queries, prompts, golds), spec
+    try:
+        return items_from_queries(queries, prompts, golds), spec
+    except ValueError as exc:  # the adapter's own checks on the batch
+        raise bad_request(str(exc)) from None
 
 
 # -- the server --------------------------------------------------------------------------------

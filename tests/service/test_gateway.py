@@ -414,3 +414,41 @@ def test_bad_http_flags_stop_the_server_with_a_message(argv: tuple[str, ...]) ->
     with pytest.raises(SystemExit) as exit_:
         serve_config(*argv)
     assert isinstance(exit_.value.code, str) and exit_.value.code  # a message, not a traceback
+
+
+# -- fuzzing: whatever a client sends, the answer is a status with JSON, never a 500 ------------
+
+def _fuzz_strategies():
+    from hypothesis import strategies as st
+
+    scalars = (st.none() | st.booleans() | st.integers() | st.floats()
+               | st.text(max_size=12) | st.just("\\boxed{1}"))
+    keys = st.sampled_from(["query", "queries", "prompts", "labels", "spec"]) | st.text(max_size=6)
+    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                          | st.dictionaries(keys, inner, max_size=4), max_leaves=16)
+    texts = st.lists(st.text(max_size=24) | st.just("\\boxed{2}"), min_size=1, max_size=3)
+    near_valid = st.fixed_dictionaries(
+        {"query": texts, "prompts": texts, "labels": st.lists(scalars, max_size=3)},
+        optional={"spec": values | st.sampled_from(["orm", "prm_min", "orm_deepscaler"])})
+    return st.binary(max_size=64) | values.map(lambda v: json.dumps(v).encode()) | near_valid
+
+
+def test_fuzzed_bodies_get_a_status_and_a_json_answer(gateway) -> None:
+    from hypothesis import HealthCheck, given, settings
+
+    port = gateway.handle.http_port
+
+    @settings(max_examples=150, derandomize=True, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                     HealthCheck.too_slow])
+    @given(_fuzz_strategies())
+    def check(body: object) -> None:
+        status, data, _ = post(port, body)
+        assert status in (200, 400, 412), (status, data)
+        if status == 200:
+            assert len(data["rewards"]) == len(data["scores"])
+        else:
+            assert isinstance(data["error"], str) and data["error"]
+
+    check()
+    assert post(port, GOOD)[1]["rewards"] == [1.0]  # and the server lives on
