@@ -28,7 +28,8 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 PROMPT = "<|im_start|>user\nWhat is the answer?<|im_end|>\n<|im_start|>assistant\n"
 
@@ -40,6 +41,7 @@ class Burst:
     ok: int = 0
     refused: int = 0
     failed: int = 0
+    failures: Counter[str] = field(default_factory=Counter)  # kind -> count (not refused)
     p50_ms: float = 0.0
     p99_ms: float = 0.0
     max_ms: float = 0.0
@@ -128,14 +130,24 @@ async def burst(url: str, concurrency: int, offset: int, server: str) -> Burst:
                 result.ok += 1
                 latencies.append(time.perf_counter() - began)
             else:
-                result.failed += 1
+                fail(f"HTTP {response.status}")
         except aiohttp.ClientConnectorError as exc:
             if exc.os_error.errno == errno.ECONNREFUSED:
                 result.refused += 1
             else:
-                result.failed += 1
-        except Exception:  # reset, timeout, bad reply: a failure either way
-            result.failed += 1
+                fail(f"connect: {exc.os_error.strerror or type(exc.os_error).__name__}")
+        except (TimeoutError, aiohttp.ServerTimeoutError):
+            fail("timeout (180 s)")
+        except aiohttp.ServerDisconnectedError:
+            fail("server disconnected")
+        except aiohttp.ClientOSError as exc:
+            fail(f"{exc.strerror or type(exc).__name__}")
+        except Exception as exc:  # a bad reply: a failure either way
+            fail(type(exc).__name__)
+
+    def fail(kind: str) -> None:
+        result.failed += 1
+        result.failures[kind] += 1
 
     tasks = [asyncio.create_task(one(i)) for i in range(concurrency)]
     await asyncio.sleep(0.2)  # every task waiting on the start line
@@ -149,6 +161,12 @@ async def burst(url: str, concurrency: int, offset: int, server: str) -> Burst:
         result.p99_ms = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1e3
         result.max_ms = latencies[-1] * 1e3
     return result
+
+
+def failure_notes(rows: list[Burst]) -> str:
+    return "\n".join(f"- {r.server}, {r.concurrency:,} concurrent: "
+                     + ", ".join(f"{n:,} {kind}" for kind, n in r.failures.most_common())
+                     for r in rows if r.failures)
 
 
 def table(rows: list[Burst]) -> str:
@@ -194,7 +212,10 @@ def main() -> None:
     if args.serve_legacy:
         serve_legacy(args.serve_legacy, args.workers)
         return
-    print(table(run(args.concurrency, args.legacy, args.workers)))
+    rows = run(args.concurrency, args.legacy, args.workers)
+    print(table(rows))
+    if notes := failure_notes(rows):
+        print("\nFailures other than refused connections:\n" + notes)
 
 
 if __name__ == "__main__":

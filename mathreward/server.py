@@ -192,6 +192,8 @@ async def _start_http_gateway(config: ServerConfig, pool: VerifierPool, engine: 
     from mathreward.http_edge import server_ssl_context
     from mathreward.http_gateway import GatewayConfig, HttpGateway
 
+    if config.http_spec.needs_prm and engine is None:
+        raise ValueError(f"http_spec {config.http_spec.label} needs the PRM; this server has none")
     servicer = RewardServicer(config, pool, engine, metrics, state)
     gateway = HttpGateway(
         GatewayConfig(host=config.host, port=config.http_port or 0, spec=config.http_spec,
