@@ -12,7 +12,8 @@ module behind the same RewardServicer) with `--workers` verifier workers; the cl
 asyncio process with one aiohttp session (one new connection) per request, first attempt only: no
 retries, so refused or reset connections show as such. Per burst it prints requests answered 200,
 connections refused, other failures, p50/p99/max latency from the start of the burst and the
-throughput (answered requests / wall time of the burst).
+throughput (answered requests / wall time of the burst) and the server's CPU time (its whole process
+tree, verifier workers included, from /proc) per answered request.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bench.server_proc import tree_cpu_seconds
+
 PROMPT = "<|im_start|>user\nWhat is the answer?<|im_end|>\n<|im_start|>assistant\n"
 
 
@@ -46,6 +49,7 @@ class Burst:
     p99_ms: float = 0.0
     max_ms: float = 0.0
     wall_s: float = 0.0
+    server_cpu_s: float = 0.0  # the server's process tree (workers included) during the burst
 
     @property
     def per_s(self) -> float:
@@ -108,7 +112,7 @@ def serve_legacy(module_path: str, workers: int) -> None:
 
 # -- clients -------------------------------------------------------------------------------------
 
-async def burst(url: str, concurrency: int, offset: int, server: str) -> Burst:
+async def burst(url: str, concurrency: int, offset: int, server: str, pid: int) -> Burst:
     import aiohttp
 
     start = asyncio.Event()
@@ -151,10 +155,12 @@ async def burst(url: str, concurrency: int, offset: int, server: str) -> Burst:
 
     tasks = [asyncio.create_task(one(i)) for i in range(concurrency)]
     await asyncio.sleep(0.2)  # every task waiting on the start line
+    cpu_before = tree_cpu_seconds(pid)
     began = time.perf_counter()
     start.set()
     await asyncio.gather(*tasks)
     result.wall_s = time.perf_counter() - began
+    result.server_cpu_s = tree_cpu_seconds(pid) - cpu_before
     if latencies:
         latencies.sort()
         result.p50_ms = latencies[len(latencies) // 2] * 1e3
@@ -171,12 +177,13 @@ def failure_notes(rows: list[Burst]) -> str:
 
 def table(rows: list[Burst]) -> str:
     lines = ["| server | concurrent | 200 OK | refused | other failures | p50 ms | p99 ms | "
-             "max ms | wall s | answered/s |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "max ms | wall s | answered/s | server CPU ms/answer |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
+        cpu = r.server_cpu_s * 1e3 / r.ok if r.ok else 0.0
         lines.append(f"| {r.server} | {r.concurrency:,} | {r.ok:,} | {r.refused:,} | {r.failed:,} "
                      f"| {r.p50_ms:,.0f} | {r.p99_ms:,.0f} | {r.max_ms:,.0f} | {r.wall_s:.1f} "
-                     f"| {r.per_s:,.0f} |")
+                     f"| {r.per_s:,.0f} | {cpu:.2f} |")
     return "\n".join(lines)
 
 
@@ -187,9 +194,9 @@ def run(concurrency: list[int], legacy: str | None, workers: int) -> list[Burst]
         proc, port = start_server(module, workers)
         try:
             url = f"http://127.0.0.1:{port}/get_reward"
-            asyncio.run(burst(url, 16, 10**8, name))  # warm up: workers, caches, imports
+            asyncio.run(burst(url, 16, 10**8, name, proc.pid))  # warm up: workers, imports
             for n, level in enumerate(concurrency):
-                rows.append(asyncio.run(burst(url, level, n * 10**6, name)))
+                rows.append(asyncio.run(burst(url, level, n * 10**6, name, proc.pid)))
                 print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
         finally:
             proc.send_signal(signal.SIGTERM)
