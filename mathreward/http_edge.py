@@ -53,10 +53,14 @@ Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 MAX_ERROR_CHARS = 300  # an error echoes at most this much client text
 
 
+SERVER_HEADERS = {"Server": "mathreward"}  # not aiohttp's default, which names its version
+
+
 def json_response(status: int, payload: dict[str, Any], *,
                   headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(status=status, body=json.dumps(payload).encode(),
-                        content_type="application/json", headers=headers)
+                        content_type="application/json",
+                        headers={**SERVER_HEADERS, **(headers or {})})
 
 
 def error_response(status: int, message: str, *,

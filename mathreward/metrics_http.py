@@ -25,7 +25,14 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from mathreward.config import HttpLimits
-from mathreward.http_edge import HttpEdge, auth_problem, error_response, json_response, unauthorized
+from mathreward.http_edge import (
+    SERVER_HEADERS,
+    HttpEdge,
+    auth_problem,
+    error_response,
+    json_response,
+    unauthorized,
+)
 
 PATH = "/metrics"
 
@@ -65,4 +72,4 @@ class MetricsHttp:
             return unauthorized(problem)
         # Collecting the registry is a few milliseconds of in-process counters: fine on the loop.
         return web.Response(body=generate_latest(self._registry),
-                            headers={"Content-Type": CONTENT_TYPE_LATEST})
+                            headers={"Content-Type": CONTENT_TYPE_LATEST, **SERVER_HEADERS})
