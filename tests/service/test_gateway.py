@@ -16,6 +16,8 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -361,6 +363,35 @@ def test_draining_gateway_answers_503(make_server) -> None:
     assert get(srv.handle.http_port, "/healthz")[0] == 503
 
 
+def test_requests_still_running_after_the_grace_period_get_503(make_server, many_items) -> None:
+    """A request the grace period cannot finish is answered 503 (retry elsewhere), not a 500
+    or a dropped connection."""
+    from verifier.pool import PoolConfig, VerifierPool
+
+    pool = VerifierPool(PoolConfig(workers=1, item_timeout_s=2.0))
+    pool.start()
+    try:
+        srv = make_server(pool=pool, http_port=0)
+        batch = many_items(1500, "g")  # seconds of grading for one worker
+        payload = {"query": [PROMPT + item.response for item in batch],
+                   "prompts": [PROMPT] * len(batch), "labels": [item.gold for item in batch]}
+        answers: list[tuple[int, dict, dict]] = []
+        call = threading.Thread(target=lambda: answers.append(
+            post(srv.handle.http_port, payload)))
+        call.start()
+        give_up = time.monotonic() + 60
+        while pool.pending_items == 0:  # until the batch is in the pool
+            assert time.monotonic() < give_up, "the batch never reached the pool"
+            time.sleep(0.02)
+        srv.stop(grace_s=0.5)
+        call.join(timeout=60)
+    finally:
+        pool.close()
+    status, data, headers = answers[0]
+    assert status == 503 and "stopped before this request finished" in data["error"]
+    assert headers["Retry-After"]
+
+
 def test_a_burst_of_concurrent_connections_is_all_served(gateway) -> None:
     """OpenRLHF opens one connection per sample, all at once (the old backlog of 5 refused
     half of 256)."""
@@ -389,6 +420,11 @@ def test_idle_connections_are_closed_and_the_cap_queues_new_ones(make_server) ->
     half = socket.create_connection(("127.0.0.1", srv.handle.http_port), timeout=5)
     half.sendall(b"POST /get_reward HTTP/1.1\r\nHo")  # a slowloris: headers never finish
     try:
+        # A keep-alive client that got its answer and went quiet is closed too.
+        kept = socket.create_connection(("127.0.0.1", srv.handle.http_port), timeout=30)
+        idle.append(kept)
+        kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert kept.recv(4096).startswith(b"HTTP/1.1 200")
         # All 4 slots of each port are held by idle clients; this one waits in the backlog and
         # is served once the header timeout has freed a slot.
         assert post(srv.handle.http_port, GOOD)[1]["rewards"] == [1.0]
