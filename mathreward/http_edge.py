@@ -231,9 +231,11 @@ class HttpEdge:
         return self._inflight
 
     async def start(self) -> int:
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        self._sock = socket.create_server((self.host, self._requested_port), family=family,
-                                          backlog=self.limits.backlog)
+        host = self.host.strip("[]")  # "[::]" is how gRPC addresses spell IPv6
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._sock = socket.create_server(
+            (host, self._requested_port), family=family, backlog=self.limits.backlog,
+            dualstack_ipv6=host == "::" and socket.has_dualstack_ipv6())
         self._sock.setblocking(False)
         self._server = web.Server(self._track, request_factory=self._make_request)
         self._accept_task = asyncio.create_task(self._accept_loop(), name=f"http-{self.name}")
