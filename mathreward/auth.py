@@ -28,6 +28,21 @@ def bearer_token(metadata: tuple[tuple[str, str | bytes], ...] | None) -> str | 
     return None
 
 
+def token_problem(metadata: tuple[tuple[str, str | bytes], ...] | None,
+                  expected: bytes) -> str | None:
+    """None when `metadata` carries the expected bearer token, else why not (constant time).
+
+    The one token check of every port: the gRPC interceptor below and the HTTP edges
+    (http_gateway.py, metrics_http.py, which pass their `Authorization` headers as metadata).
+    """
+    given = bearer_token(metadata)
+    if given is None:
+        return "missing bearer token: send metadata 'authorization: Bearer <token>'"
+    if not hmac.compare_digest(given.encode(), expected):
+        return "wrong bearer token"
+    return None
+
+
 class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
     """Rejects RPCs without the right bearer token with UNAUTHENTICATED (ErrorInfo reason)."""
 
@@ -39,12 +54,7 @@ class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
 
     def _check(self, metadata: tuple[tuple[str, str | bytes], ...] | None) -> str | None:
         """None when allowed, else why not."""
-        given = bearer_token(metadata)
-        if given is None:
-            return "missing bearer token: send metadata 'authorization: Bearer <token>'"
-        if not hmac.compare_digest(given.encode(), self._token):
-            return "wrong bearer token"
-        return None
+        return token_problem(metadata, self._token)
 
     async def intercept_service(self, continuation: Continuation,
                                 handler_call_details: grpc.HandlerCallDetails

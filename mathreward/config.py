@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from mathreward.reward_spec import DEFAULT_SPEC, RewardSpec
 from verifier.pool import PoolConfig
 
 if TYPE_CHECKING:  # prm.engine imports torch; the server imports it only when a PRM is configured
@@ -32,6 +33,26 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class HttpLimits:
+    """Each HTTP port (OpenRLHF gateway, /metrics): aiohttp on the server's event loop.
+
+    See mathreward/http_edge.py for how each limit is enforced and docs/gateway.md for why.
+    """
+
+    backlog: int = 8192  # listen(2) backlog; the kernel caps it at net.core.somaxconn
+    # Open connections per port; beyond it clients wait in the backlog (not refused). Also kept
+    # under a quarter of the process's fd limit, so idle clients never starve the gRPC port.
+    max_connections: int = 4096
+    # Connect (and TLS handshake) -> complete request headers; also the keep-alive idle time.
+    header_timeout_s: float = 15.0
+    body_timeout_s: float = 60.0  # complete headers -> complete body
+    max_body_bytes: int = 64 * 1024 * 1024  # one /get_reward body (413 above)
+    # Bodies being read or parsed at once over all gateway connections (429 above): bounds memory.
+    max_inflight_body_bytes: int = 512 * 1024 * 1024
+    request_timeout_s: float = 180.0  # /get_reward work deadline (OpenRLHF's client waits 180 s)
+
+
+@dataclass(frozen=True)
 class TlsConfig:
     """Server TLS from PEM files; with `client_ca_file` set, clients must present a cert (mTLS)."""
 
@@ -47,8 +68,13 @@ class ServerConfig:
     host: str = "0.0.0.0"
     port: int = 50051  # 0 = pick a free port (tests)
     metrics_port: int | None = 9090  # Prometheus /metrics on its own HTTP port; None = off
-    metrics_host: str = "0.0.0.0"
+    metrics_host: str | None = None  # None = the same host as the gRPC port (`host`)
+    # /metrics asks for the bearer token too when the server has one (False: open, e.g. bound to
+    # a private interface with metrics_host). TLS settings apply to it either way.
+    metrics_auth: bool = True
     http_port: int | None = None  # OpenRLHF HTTP gateway (mathreward/http_gateway.py); None = off
+    http_spec: RewardSpec = DEFAULT_SPEC  # the gateway's spec when a request names none
+    http: HttpLimits = field(default_factory=HttpLimits)
     pool: PoolConfig = field(default_factory=PoolConfig)
     prm: PrmConfig | None = None
     limits: Limits = field(default_factory=Limits)

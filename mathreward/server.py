@@ -85,12 +85,12 @@ class ServerHandle:
     health: health_aio.HealthServicer
     state: ServingState
     metrics: ServiceMetrics
-    metrics_httpd: Any = None  # prometheus_client's WSGI server, when metrics_port is set
+    metrics_httpd: Any = None  # /metrics (metrics_http.MetricsHttp), when metrics_port is set
     http_gateway: Any = None  # OpenRLHF's POST /get_reward (http_gateway.py), when http_port is set
 
     @property
     def metrics_port(self) -> int | None:
-        return None if self.metrics_httpd is None else self.metrics_httpd.server_port
+        return None if self.metrics_httpd is None else self.metrics_httpd.port
 
     @property
     def http_port(self) -> int | None:
@@ -101,21 +101,23 @@ class ServerHandle:
             await self.health.set(name, SERVING)
 
     async def drain(self) -> None:
-        """Health NOT_SERVING (for good) and refuse new RewardService RPCs with UNAVAILABLE."""
+        """Health NOT_SERVING (for good) and refuse new RewardService RPCs with UNAVAILABLE
+        (and new /get_reward requests with 503: the gateway reads the same flag)."""
         self.state.draining = True
         await self.health.enter_graceful_shutdown()
 
     async def shutdown(self, grace_s: float, drain_delay_s: float = 0.0) -> None:
-        """Drain, wait `drain_delay_s`, then give in-flight RPCs up to `grace_s` to finish."""
+        """Drain, wait `drain_delay_s`, then give in-flight RPCs and HTTP requests up to
+        `grace_s` to finish (both edges at once); /metrics stays up until the end."""
         await self.drain()
         if drain_delay_s > 0:
             await asyncio.sleep(drain_delay_s)
+        stopping = [self.server.stop(grace_s)]
         if self.http_gateway is not None:
-            self.http_gateway.stop()
-        await self.server.stop(grace_s)
+            stopping.append(self.http_gateway.stop(grace_s))
+        await asyncio.gather(*stopping)
         if self.metrics_httpd is not None:
-            self.metrics_httpd.shutdown()
-            self.metrics_httpd.server_close()
+            await self.metrics_httpd.stop()
 
 
 def build_server(config: ServerConfig, pool: VerifierPool, engine: PrmEngine | None,
@@ -157,29 +159,49 @@ async def start_server(config: ServerConfig, pool: VerifierPool, engine: PrmEngi
     await server.start()
     handle = ServerHandle(server, port, health, state, metrics)
     if config.metrics_port is not None:
-        handle.metrics_httpd, _thread = metrics.serve_http(config.metrics_port,
-                                                           config.metrics_host)
+        handle.metrics_httpd = await _start_metrics_http(config, metrics)
     if engine is not None and not engine.ready:
         await engine.start()  # load + warm up on the engine's inference thread
     if config.http_port is not None:
-        handle.http_gateway = _start_http_gateway(config, pool, engine, metrics, state)
+        handle.http_gateway = await _start_http_gateway(config, pool, engine, metrics, state)
     await handle.set_serving()
     log.info("serving", extra={"port": port, "metrics_port": handle.metrics_port,
+                               "http_port": handle.http_port,
                                "prm": engine is not None, "workers": config.pool.workers,
                                "tls": config.tls is not None, "auth": bool(config.auth_token)})
     return handle
 
 
-def _start_http_gateway(config: ServerConfig, pool: VerifierPool, engine: PrmEngine | None,
-                        metrics: ServiceMetrics, state: ServingState) -> Any:
-    """OpenRLHF's HTTP endpoint, computing through a servicer that shares this server's state."""
+async def _start_metrics_http(config: ServerConfig, metrics: ServiceMetrics) -> Any:
+    """/metrics on the server's loop: `metrics_host` (default: `host`), same TLS, token."""
+    from mathreward.http_edge import server_ssl_context
+    from mathreward.metrics_http import MetricsHttp
+
+    host = config.metrics_host if config.metrics_host is not None else config.host
+    token = config.auth_token if config.metrics_auth else None
+    endpoint = MetricsHttp(metrics.registry, host, config.metrics_port or 0, config.http,
+                           token=token, ssl_context=server_ssl_context(config.tls))
+    await endpoint.start()
+    return endpoint
+
+
+async def _start_http_gateway(config: ServerConfig, pool: VerifierPool, engine: PrmEngine | None,
+                              metrics: ServiceMetrics, state: ServingState) -> Any:
+    """OpenRLHF's HTTP endpoint, computing through a servicer that shares this server's state
+    (limits, queues, drain flag), with the gRPC port's host, token and TLS."""
+    from mathreward.http_edge import server_ssl_context
     from mathreward.http_gateway import GatewayConfig, HttpGateway
 
+    if config.http_spec.needs_prm and engine is None:
+        raise ValueError(f"http_spec {config.http_spec.label} needs the PRM; this server has none")
     servicer = RewardServicer(config, pool, engine, metrics, state)
-    gateway = HttpGateway(GatewayConfig(host=config.host, port=config.http_port or 0,
-                                        max_items=config.limits.max_items_per_request),
-                          servicer.compute_outcomes)
-    gateway.start()
+    gateway = HttpGateway(
+        GatewayConfig(host=config.host, port=config.http_port or 0, spec=config.http_spec,
+                      max_items=config.limits.max_items_per_request, limits=config.http,
+                      token=config.auth_token),
+        servicer.compute_outcomes, draining=lambda: state.draining,
+        on_reject=metrics.on_rejection, ssl_context=server_ssl_context(config.tls))
+    await gateway.start()
     return gateway
 
 

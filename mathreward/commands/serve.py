@@ -3,6 +3,7 @@
     .venv/bin/mathreward serve --host 0.0.0.0 --port 50051 --metrics-port 9090 --workers 2
     .venv/bin/mathreward serve --no-prm --token-file /run/secrets/token \\
         --tls-cert server.pem --tls-key server.key [--tls-client-ca ca.pem]
+    .venv/bin/mathreward serve --http-port 5000 --http-spec orm_deepscaler   # OpenRLHF gateway
 
 The bundled PRM (prm/weights, on the GPU when there is one, else the CPU) is loaded by default;
 `--prm PATH` loads another checkpoint, `--no-prm` runs the verifier only (ScoreSteps answers
@@ -20,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mathreward.config import Limits, ServerConfig, TlsConfig
+from mathreward.config import HttpLimits, Limits, ServerConfig, TlsConfig
 from mathreward.logs import configure_logging
 from verifier.pool import PoolConfig
 
@@ -28,6 +29,7 @@ log = logging.getLogger("mathreward.serve")
 _D = ServerConfig()
 _L = Limits()
 _P = PoolConfig()
+_H = HttpLimits()
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -38,8 +40,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=_D.port)
     p.add_argument("--metrics-port", type=int, default=_D.metrics_port,
                    help="Prometheus /metrics port; 0 = any free port; negative = off")
+    p.add_argument("--metrics-host", default=None,
+                   help="address /metrics binds (default: --host)")
+    p.add_argument("--metrics-no-auth", action="store_true",
+                   help="serve /metrics without the bearer token even when the server has one")
     p.add_argument("--http-port", type=int, default=None,
                    help="OpenRLHF HTTP gateway (POST /get_reward); off by default")
+    p.add_argument("--http-spec", default="orm", metavar="SPEC",
+                   help="the gateway's reward spec when a request names none (OpenRLHF never "
+                   "does): a preset name or a JSON object of RewardSpec fields")
+    p.add_argument("--http-header-timeout", type=float, default=_H.header_timeout_s,
+                   help="seconds an HTTP client has to send complete request headers (also "
+                   "the keep-alive idle time), gateway and /metrics")
+    p.add_argument("--http-body-timeout", type=float, default=_H.body_timeout_s,
+                   help="seconds a gateway client has to send the whole body")
+    p.add_argument("--http-max-connections", type=int, default=_H.max_connections,
+                   help="open connections per HTTP port; more wait in the listen backlog")
+    p.add_argument("--http-backlog", type=int, default=_H.backlog,
+                   help="listen backlog of each HTTP port (capped by net.core.somaxconn)")
+    p.add_argument("--http-max-body-bytes", type=int, default=_H.max_body_bytes,
+                   help="largest /get_reward body (413 above)")
     prm = p.add_mutually_exclusive_group()
     prm.add_argument("--prm", metavar="PATH_OR_ID",
                      help="PRM checkpoint: a directory, or a Hugging Face model id found in the "
@@ -128,6 +148,30 @@ def _prm_config(args: argparse.Namespace) -> Any:
                      encode_processes=args.prm_encode_processes, threads=args.prm_threads)
 
 
+def _http_spec(args: argparse.Namespace, prm: Any) -> Any:
+    from mathreward.http_gateway import parse_spec
+    from mathreward.reward_spec import SpecError
+
+    try:
+        spec = parse_spec(args.http_spec)
+    except SpecError as exc:
+        raise SystemExit(f"--http-spec: {exc}") from None
+    if spec.needs_prm and prm is None:
+        raise SystemExit(f"--http-spec {spec.label} needs the PRM; this server runs without one")
+    return spec
+
+
+def _http_limits(args: argparse.Namespace) -> HttpLimits:
+    limits = HttpLimits(header_timeout_s=args.http_header_timeout,
+                        body_timeout_s=args.http_body_timeout,
+                        max_connections=args.http_max_connections, backlog=args.http_backlog,
+                        max_body_bytes=args.http_max_body_bytes)
+    if min(limits.header_timeout_s, limits.body_timeout_s) <= 0 or min(
+            limits.max_connections, limits.backlog, limits.max_body_bytes) < 1:
+        raise SystemExit("--http-* timeouts and sizes must be positive")
+    return limits
+
+
 def build_config(args: argparse.Namespace) -> ServerConfig:
     limits = Limits(max_items_per_request=args.max_items, max_text_bytes=args.max_text_bytes,
                     max_receive_message_bytes=args.max_message_bytes,
@@ -135,10 +179,13 @@ def build_config(args: argparse.Namespace) -> ServerConfig:
                     max_queued_items=args.max_queued_items)
     pool = PoolConfig(workers=args.workers, item_timeout_s=args.item_timeout,
                       memory_limit_mb=args.memory_limit_mb)
+    prm = _prm_config(args)
     return ServerConfig(
         host=args.host, port=args.port,
         metrics_port=None if args.metrics_port < 0 else args.metrics_port,
-        http_port=args.http_port, pool=pool, prm=_prm_config(args), limits=limits,
+        metrics_host=args.metrics_host, metrics_auth=not args.metrics_no_auth,
+        http_port=args.http_port, http_spec=_http_spec(args, prm), http=_http_limits(args),
+        pool=pool, prm=prm, limits=limits,
         auth_token=_token(args), tls=_tls(args), grace_period_s=args.grace_period,
         drain_delay_s=args.drain_delay, max_connection_age_ms=args.max_connection_age_ms,
         max_connection_age_grace_ms=args.max_connection_age_grace_ms,
