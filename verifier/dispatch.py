@@ -7,10 +7,11 @@ which runs out of time (or is cancelled) simply drops its queued jobs, and only 
 running are killed.
 
 One task is one job, except for "plain" jobs (a bare number or fraction against a bare number or
-fraction, decided by the grader's exact fast path in microseconds): consecutive plain jobs travel
-as one chunk task, because a task's round trip through pebble costs the parent more CPU than the
-grading itself (bench/verifier_pool_overhead.py). A chunk that fails anyway (timeout, dead
-worker) loses nothing: its jobs are re-run one task each, with their own budgets.
+fraction, cheap to grade; or, for a batch command, any job: see PoolConfig.chunk_all):
+consecutive plain jobs travel as one chunk task, because a task's round trip through pebble costs
+the parent more CPU than the grading itself (bench/verifier_pool_overhead.py). A chunk that fails
+anyway (timeout, dead worker) loses nothing: its jobs are re-run one task each, with their own
+budgets.
 
 pebble's own failure modes are handled here too: it gives up on its whole pool when a worker dies
 while no task runs, and a worker killed while it holds the pipe's lock (or while it unpickles a

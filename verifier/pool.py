@@ -59,6 +59,11 @@ class PoolConfig:
     cache_size: int = 65536  # LRU of (gold, extracted answer, options) -> Result
     mp_context: str = "forkserver"  # never fork after grpc objects exist
     plain_chunk_size: int = 64  # plain-number items per worker task (1 = one task per item)
+    # Let every item share a chunk task, not only plain numbers: fewer round trips for a batch
+    # command. A chunk has one item's budget; one that runs over it (a slow item inside) is
+    # re-run one item per task with their own budgets, so no verdict changes, but the items
+    # after a slow one wait for it: a server keeps one task per item.
+    chunk_all: bool = False
     # False: start() spawns the workers and waits until they are warm (a server, before gRPC
     # exists). True: the first job that needs a worker starts them (a command on a file).
     lazy: bool = False
@@ -316,7 +321,13 @@ class VerifierPool:
         group = _Group(
             key,
             cacheable,
-            Job(item.response, item.gold, options, extracted, _plain(item, extracted)),
+            Job(
+                item.response,
+                item.gold,
+                options,
+                extracted,
+                self.config.chunk_all or _plain(item, extracted),
+            ),
         )
         batch.groups.append(group)
         return group, False
