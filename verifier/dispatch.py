@@ -142,7 +142,12 @@ class Dispatcher:
             max_workers=self._config.workers,
             max_tasks=self._config.max_tasks_per_child,
             initializer=worker.init_worker,
-            initargs=(self._config.memory_limit_mb, self._board.path, _BEAT_S),
+            initargs=(
+                self._config.memory_limit_mb,
+                self._board.path,
+                _BEAT_S,
+                not self._config.lazy,  # warm up before serving only when something waits
+            ),
             context=self._context,
         )
 
