@@ -112,9 +112,12 @@ class Beat:
     @classmethod
     def join(cls, path: str, interval_s: float) -> Beat | None:
         """Claim a free slot and start beating; None when every slot is taken (the board is
-        sized for twice the workers, so that means something else is wrong; the worker still
-        serves, it is only invisible to the liveness check)."""
-        fd = os.open(path, os.O_RDWR)
+        sized for twice the workers) or the board is gone. Either way the worker still serves;
+        it is only invisible to the liveness check, so the live count shows it missing."""
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except OSError:
+            return None
         size = os.fstat(fd).st_size
         for offset in range(0, size - _SLOT.size + 1, _SLOT.size):
             try:

@@ -73,8 +73,8 @@ class PoolConfig:
     def __post_init__(self) -> None:
         if self.workers < 1 or self.item_timeout_s <= 0 or self.plain_chunk_size < 1:
             raise ValueError("PoolConfig needs workers >= 1, item_timeout_s > 0, chunk size >= 1")
-        if self.unresponsive_after_s <= 0:
-            raise ValueError("PoolConfig needs unresponsive_after_s > 0")
+        if self.unresponsive_after_s < 1.0:  # workers beat twice a second
+            raise ValueError("PoolConfig needs unresponsive_after_s >= 1")
         if self.memory_limit_mb < 0 or self.max_tasks_per_child < 0 or self.cache_size < 0:
             raise ValueError("PoolConfig limits must be >= 0 (0 = no memory cap / no recycling)")
         if self.mp_context not in ("forkserver", "spawn", "fork"):

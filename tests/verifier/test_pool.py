@@ -290,7 +290,13 @@ def test_answer_keys_cover_only_responses_the_grader_reads_whole():
 
 @pytest.mark.parametrize(
     "bad",
-    [{"workers": 0}, {"item_timeout_s": 0}, {"memory_limit_mb": -1}, {"mp_context": "threads"}],
+    [
+        {"workers": 0},
+        {"item_timeout_s": 0},
+        {"memory_limit_mb": -1},
+        {"mp_context": "threads"},
+        {"unresponsive_after_s": 0.2},  # below the heartbeat's own period: kills healthy workers
+    ],
 )
 def test_config_is_checked(bad: dict):
     with pytest.raises(ValueError):

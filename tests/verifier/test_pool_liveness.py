@@ -13,10 +13,13 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 
+from verifier.liveness import Board
 from verifier.pool import PoolConfig, VerifierPool
 from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
 
@@ -126,3 +129,30 @@ def test_worker_stopped_while_busy_costs_only_its_item():
         assert not _running(victim)
         assert recorder.restarts == ["timeout"]  # a budget kill, not an unresponsive one
         _wait_for(lambda: pool.live_workers == 1)
+
+
+def test_board_slot_is_freed_by_the_kernel_when_its_worker_dies():
+    """A slot is held by a lock that dies with its process, however it dies (here SIGKILL)."""
+    board = Board.create(slots=2)
+    child = None
+    try:
+        code = (
+            "import sys, time\n"
+            "from verifier.liveness import Beat\n"
+            f"assert Beat.join({board.path!r}, 0.1) is not None\n"
+            "print('ready', flush=True)\n"
+            "time.sleep(120)\n"
+        )
+        child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        (state,) = board.read()
+        assert state.pid == child.pid
+        assert state.busy_s is None and state.tasks == 0
+        child.kill()
+        child.wait(timeout=30)
+        assert board.read() == []
+    finally:
+        if child is not None and child.poll() is None:
+            child.kill()
+            child.wait(timeout=30)
+        board.close()
