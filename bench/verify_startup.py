@@ -1,7 +1,7 @@
 """Whole-command CPU: `mathreward verify IN.jsonl` against an equivalent math-verify script.
 
     PYTHONPATH=$PWD .venv/bin/python -m bench.verify_startup [--items 589] [--repeat 5]
-        [--seed 0] [--keep DIR]
+        [--seed 0] [--keep DIR] [--input JSONL [--skip-hostile]]
 
 Both graders run as whole processes on the same generated JSONL of short items (integers,
 decimals, fractions, expressions, a few wrong or missing answers), several times, interleaved.
@@ -96,12 +96,15 @@ def _pair(rng: random.Random) -> tuple[str, str]:
     return rng.choice(pairs)
 
 
-def read_rows(path: Path, limit: int) -> list[dict]:
-    """The first `limit` lines of a JSONL with `gold` and `response` (ids renumbered)."""
+def read_rows(path: Path, limit: int, skip_hostile: bool) -> list[dict]:
+    """The first `limit` lines of a JSONL with `gold` and `response` (ids renumbered), without
+    the rows of kind "hostile" when asked (the answer table's denial-of-service rows)."""
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and len(rows) < limit:
             row = json.loads(line)
+            if skip_hostile and row.get("kind") == "hostile":
+                continue
             rows.append({"id": len(rows), "gold": str(row["gold"]), "response": row["response"]})
     return rows
 
@@ -186,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--input", metavar="JSONL", help="grade the first --items {gold, response} lines of this"
     )
+    parser.add_argument("--skip-hostile", action="store_true", help='skip rows of kind "hostile"')
     parser.add_argument(
         "--child-mathverify", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS
     )
@@ -199,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(args.keep or scratch)
         folder.mkdir(parents=True, exist_ok=True)
         inputs = {"full": folder / "items.jsonl", "one": folder / "one.jsonl"}
-        rows = read_rows(Path(args.input), args.items) if args.input else None
+        rows = read_rows(Path(args.input), args.items, args.skip_hostile) if args.input else None
         rows = rows or make_items(args.items, args.seed)
         args.items = len(rows)
         write_jsonl(inputs["full"], rows)
