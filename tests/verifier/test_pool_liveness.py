@@ -156,3 +156,12 @@ def test_board_slot_is_freed_by_the_kernel_when_its_worker_dies():
             child.kill()
             child.wait(timeout=30)
         board.close()
+
+
+def test_live_worker_gauge_is_exported():
+    from mathreward.metrics import ServiceMetrics
+
+    metrics = ServiceMetrics()
+    with VerifierPool(PoolConfig(workers=2), observer=metrics):
+        assert metrics.registry.get_sample_value("mathreward_workers_live") == 2
+    assert metrics.registry.get_sample_value("mathreward_workers_live") == 0
