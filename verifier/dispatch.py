@@ -23,7 +23,8 @@ has not beaten for `unresponsive_after_s` (stopped by SIGSTOP, frozen) would oth
 while never taking a task again; the watch thread SIGKILLs it (reported as "unresponsive") and a
 fresh worker takes its place: pebble starts one itself while other tasks run, and when none runs
 pebble gives up on the whole pool, which the watch thread then replaces. A worker stopped while
-busy is ended by its task's budget like a hung one (TIMEOUT, the other items unaffected). The
+busy is ended by its task's budget like a hung one (TIMEOUT, the other items unaffected; pebble's
+SIGTERM waits until it continues, so pebble's SIGKILL 3 s later ends it). The
 number of live workers goes to `on_live(count)` whenever it changes.
 
 Start-up: with `lazy`, no process exists until the first job is submitted (a batch whose items
@@ -99,8 +100,9 @@ class Dispatcher:
         self._board: Board | None = None
         self._live = 0  # last count reported to on_live
         self._suspects: set[int] = set()  # idle and silent at the last watch round
-        # A pool that broke because we killed its only-idle worker: its replacement is no crash.
-        self._expected_break: ProcessPool | None = None
+        # (pool, until): a pool that breaks because we killed an idle worker in it (pebble gives
+        # up on a pool when an idle worker dies) is replaced without counting a crash.
+        self._expected_break: tuple[ProcessPool, float] | None = None
         self._context = multiprocessing.get_context(config.mp_context)
         self._lock = threading.Lock()
         self._queue: deque[Job] = deque()
@@ -470,11 +472,13 @@ class Dispatcher:
             if self._closed or failed is None or self._pool is not failed:
                 return False  # closed, or already replaced
             self._pool = fresh = self._new_pool()
-            expected = self._expected_break
             # Broken because we killed an unresponsive worker: that restart is counted already.
-            counted = expected is not None and expected[0] is failed
-            counted = counted and time.monotonic() < expected[1]  # type: ignore[index]
-            self._expected_break = None if counted else expected
+            expected = self._expected_break
+            counted = (
+                expected is not None and expected[0] is failed and time.monotonic() < expected[1]
+            )
+            if counted:
+                self._expected_break = None
             lost = [task for task, record in self._inflight.items() if record.pool is failed]
             given_up = []
             for task in lost:

@@ -48,8 +48,9 @@ def init_worker(
     The heartbeat starts first, so a worker stopped even during its warm-up is noticed. pebble
     installs a Python-level SIGTERM handler in its workers; a Python handler only runs between
     bytecodes, so a worker stuck in one C-level big-integer operation would ignore it and pebble
-    would wait 3 s before its SIGKILL. The default action ends the process at once (even a
-    stopped one), which is what a per-item wall-clock budget needs. The memory cap is set after
+    would wait 3 s before its SIGKILL. The default action ends the process at once, which is
+    what a per-item wall-clock budget needs. (A stopped worker ignores SIGTERM until pebble's
+    SIGKILL 3 s later: its item still ends as TIMEOUT, that much later.) The memory cap is set after
     the warm-up so that it limits what grading allocates, not the imports.
     """
     if board_path is not None:
