@@ -72,7 +72,7 @@ def _wait_for(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
 
 def test_stopped_idle_worker_is_replaced_and_capacity_restored():
     recorder = Recorder()
-    config = PoolConfig(workers=2, item_timeout_s=5.0, cache_size=0, unresponsive_after_s=2.0)
+    config = PoolConfig(workers=2, item_timeout_s=5.0, cache_size=0, unresponsive_after_s=5.0)
     others = _worker_pids()  # other pools' workers in this test session
     with VerifierPool(config, observer=recorder) as pool:
         workers = _worker_pids() - others
@@ -107,7 +107,7 @@ def test_worker_stopped_while_busy_costs_only_its_item():
     worker is replaced and the items queued behind it are graded."""
     recorder = Recorder()
     budget = 1.0
-    config = PoolConfig(workers=1, item_timeout_s=budget, cache_size=0, unresponsive_after_s=2.0)
+    config = PoolConfig(workers=1, item_timeout_s=budget, cache_size=0, unresponsive_after_s=5.0)
     with VerifierPool(config, observer=recorder) as pool:
         outcome: list[list[Result]] = []
         batch = [SLOW, *BATCH[:8]]
