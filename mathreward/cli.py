@@ -31,12 +31,14 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of the command module `only` (a run imports no more
+    than the command it runs: `mathreward verify` pays for no other command's imports)."""
     parser = argparse.ArgumentParser(
         prog="mathreward", description="Reward service for RL on math reasoning."
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if only is None else (only,):
         try:
             module = importlib.import_module(f"mathreward.commands.{name}")
         except ModuleNotFoundError as exc:
@@ -86,7 +88,10 @@ def startup_error_line(command: str, exc: BaseException) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    # Module names are the command names with `_` for `-` ("score-steps" -> score_steps).
+    named = argv[0].replace("-", "_") if argv else ""
+    args = build_parser(named if named in COMMAND_MODULES else None).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except Exception as exc:  # noqa: BLE001 - user errors get one line; bugs keep the traceback

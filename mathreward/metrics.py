@@ -17,7 +17,8 @@ Metric names (Prometheus rules and dashboards rely on them):
     mathreward_queue_depth{queue}                   items queued + running ("verifier", "prm")
     mathreward_inflight_items{method}               items of RPCs in progress
     mathreward_prm_items_total{status}              PRM items by step status
-    mathreward_worker_restarts_total{reason}        timeout | memory | crash | recycle
+    mathreward_worker_restarts_total{reason}        timeout|memory|crash|recycle|unresponsive
+    mathreward_workers_live                         verifier workers alive and responsive
     mathreward_rejections_total{reason}             requests refused, by ErrorInfo reason
     mathreward_adapter_unlocated_total              trainer responses not found in the query
     mathreward_build_info{version,python,grpc}      always 1
@@ -91,6 +92,8 @@ class ServiceMetrics:
         self.worker_restarts = Counter("mathreward_worker_restarts_total",
                                        "Verifier worker processes replaced, by reason.",
                                        ("reason",), registry=reg)
+        self.workers_live = Gauge("mathreward_workers_live",
+                                  "Verifier worker processes alive and responsive.", registry=reg)
         self.rejections = Counter("mathreward_rejections_total",
                                   "Requests refused before any work, by ErrorInfo reason.",
                                   ("reason",), registry=reg)
@@ -130,6 +133,9 @@ class ServiceMetrics:
 
     def on_worker_restart(self, reason: str) -> None:
         self.worker_restarts.labels(reason=reason).inc()
+
+    def on_workers_live(self, count: int) -> None:
+        self.workers_live.set(count)
 
     # -- service-side hooks --------------------------------------------------------------------
     def watch_queue(self, queue: str, depth: Callable[[], float]) -> None:

@@ -7,20 +7,36 @@ which runs out of time (or is cancelled) simply drops its queued jobs, and only 
 running are killed.
 
 One task is one job, except for "plain" jobs (a bare number or fraction against a bare number or
-fraction, decided by the grader's exact fast path in microseconds): consecutive plain jobs travel
-as one chunk task, because a task's round trip through pebble costs the parent more CPU than the
-grading itself (bench/verifier_pool_overhead.py). A chunk that fails anyway (timeout, dead
-worker) loses nothing: its jobs are re-run one task each, with their own budgets.
+fraction, cheap to grade; or, for a batch command, any job: see PoolConfig.chunk_all):
+consecutive plain jobs travel as one chunk task, because a task's round trip through pebble costs
+the parent more CPU than the grading itself (bench/verifier_pool_overhead.py). A chunk that fails
+anyway (timeout, dead worker) loses nothing: its jobs are re-run one task each, with their own
+budgets.
 
 pebble's own failure modes are handled here too: it gives up on its whole pool when a worker dies
 while no task runs, and a worker killed while it holds the pipe's lock (or while it unpickles a
 task) wedges the others or loses that task without a timeout. Either way a fresh pebble pool
 replaces the old one and the jobs that were inside it run again (at most twice).
+
+Liveness (`verifier/liveness.py`): every worker beats on a shared board. A worker that is idle and
+has not beaten for `unresponsive_after_s` (stopped by SIGSTOP, frozen) would otherwise stay counted
+while never taking a task again; the watch thread SIGKILLs it (reported as "unresponsive") and a
+fresh worker takes its place: pebble starts one itself while other tasks run, and when none runs
+pebble gives up on the whole pool, which the watch thread then replaces. A worker stopped while
+busy is ended by its task's budget like a hung one (TIMEOUT, the other items unaffected; pebble's
+SIGTERM waits until it continues, so pebble's SIGKILL 3 s later ends it). The
+number of live workers goes to `on_live(count)` whenever it changes.
+
+Start-up: with `lazy`, no process exists until the first job is submitted (a batch whose items
+are all decided in the service process never starts one). The forkserver imports the grader once
+(`worker.PRELOAD`) and forks every worker from that.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -34,11 +50,14 @@ from pebble import ProcessExpired, ProcessPool
 
 from verifier import worker
 from verifier.jobs import Job, JobState, Outcome, PoolClosedError, resolve
+from verifier.liveness import Board, SlotState
 from verifier.types import Result, Verdict
 
 _TASKS_PER_WORKER = 2
 _MAX_CHUNK = 64  # plain jobs per chunk task (default)
 _MAX_ATTEMPTS = 3  # runs of one job across pebble pools that broke or stalled under it
+_WATCH_S = 1.0  # how often the watch thread looks at the tasks, the pool and the heartbeats
+_BEAT_S = 0.5  # how often a worker beats
 
 __all__ = ["DispatchConfig", "Dispatcher", "Job", "PoolClosedError"]
 
@@ -51,6 +70,8 @@ class DispatchConfig:
     max_tasks_per_child: int
     mp_context: str
     plain_chunk_size: int = _MAX_CHUNK
+    lazy: bool = False  # start the workers with the first job instead of in start()
+    unresponsive_after_s: float = 10.0  # an idle worker silent this long is replaced
 
 
 @dataclass
@@ -65,10 +86,23 @@ class _Inflight:
 class Dispatcher:
     """Our queue in front of pebble; `on_restart(reason)` is called from pool threads."""
 
-    def __init__(self, config: DispatchConfig, on_restart: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        config: DispatchConfig,
+        on_restart: Callable[[str], None],
+        on_live: Callable[[int], None] | None = None,
+    ) -> None:
         self._config = config
         self._on_restart = on_restart
+        self._on_live = on_live
         self._pool: ProcessPool | None = None
+        self._started = False
+        self._board: Board | None = None
+        self._live = 0  # last count reported to on_live
+        self._suspects: set[int] = set()  # idle and silent at the last watch round
+        # (pool, until): a pool that breaks because we killed an idle worker in it (pebble gives
+        # up on a pool when an idle worker dies) is replaced without counting a crash.
+        self._expected_break: tuple[ProcessPool, float] | None = None
         self._context = multiprocessing.get_context(config.mp_context)
         self._lock = threading.Lock()
         self._queue: deque[Job] = deque()
@@ -92,19 +126,38 @@ class Dispatcher:
         if self._config.mp_context == "forkserver":
             # Effective only if this process has not started its forkserver yet; then every
             # worker (and every replacement of a killed one) is forked with sympy imported.
-            self._context.set_forkserver_preload([worker.__name__])
-        self._pool = self._new_pool()
-        self._wait_warm(warm_timeout_s)
+            self._context.set_forkserver_preload(list(worker.PRELOAD))
+        # Twice the workers: a replaced pool's workers may hold their slots a moment longer.
+        self._board = Board.create(slots=2 * self._config.workers + 4)
+        with self._lock:
+            self._started = True
+            if not self._config.lazy:
+                self._pool = self._new_pool()
+        if not self._config.lazy:
+            self._wait_warm(warm_timeout_s)
+            self._report_live()
         threading.Thread(target=self._watch, name="verifier-pool-watch", daemon=True).start()
 
     def _new_pool(self) -> ProcessPool:
+        assert self._board is not None
         return ProcessPool(
             max_workers=self._config.workers,
             max_tasks=self._config.max_tasks_per_child,
             initializer=worker.init_worker,
-            initargs=(self._config.memory_limit_mb,),
+            initargs=(
+                self._config.memory_limit_mb,
+                self._board.path,
+                _BEAT_S,
+                not self._config.lazy,  # warm up before serving only when something waits
+            ),
             context=self._context,
         )
+
+    def _pool_locked(self) -> ProcessPool | None:
+        """The pebble pool, created now for the first job of a lazy dispatcher."""
+        if self._pool is None and self._started and not self._closed:
+            self._pool = self._new_pool()
+        return self._pool
 
     def _wait_warm(self, timeout_s: float) -> None:
         """Block until every worker has run its initializer and answered a probe."""
@@ -135,11 +188,31 @@ class Dispatcher:
         with self._lock:
             leftover += [job for record in self._inflight.values() for job in record.jobs]
             self._inflight.clear()
+        if self._board is not None:
+            self._board.close()
+        self._report_live(0)
         resolve([(job, PoolClosedError("verifier pool closed")) for job in leftover])
 
     def ensure_open(self) -> None:
-        if self._closed or self._pool is None:
+        if self._closed or not self._started:
             raise PoolClosedError("verifier pool is not running")
+
+    @property
+    def live_workers(self) -> int:
+        """Worker processes alive and responsive: busy, or idle with a recent heartbeat."""
+        return sum(1 for state in self.workers() if self._responsive(state))
+
+    def workers(self) -> list[SlotState]:
+        """Every worker process alive now (responsive or not), from the heartbeat board."""
+        board = self._board
+        if board is None or self._closed:
+            return []
+        with contextlib.suppress(ValueError):  # the board was closed under us
+            return board.read()
+        return []
+
+    def _responsive(self, state: SlotState) -> bool:
+        return state.busy_s is not None or state.beat_age_s <= self._config.unresponsive_after_s
 
     @property
     def pending(self) -> int:
@@ -152,7 +225,7 @@ class Dispatcher:
     def submit(self, jobs: list[Job]) -> None:
         """Queue jobs (one lock for the lot: a 4,096-item batch must not stall the caller)."""
         with self._lock:
-            if self._closed or self._pool is None:
+            if self._closed or not self._started:
                 raise PoolClosedError("verifier pool is not running")
             self._queue.extend(jobs)
             self._queued += len(jobs)
@@ -171,7 +244,7 @@ class Dispatcher:
                     job.state = JobState.RUNNING
                 self._queued -= len(jobs)
                 self._running_jobs += len(jobs)
-                pool = self._pool
+                pool = self._pool_locked()
                 task = self._schedule_locked(pool, jobs)
                 given_up = []
                 if task is None:  # the pool is broken: put them back, replace it, retry
@@ -337,31 +410,85 @@ class Dispatcher:
     # -- pebble pool failures ------------------------------------------------------------------
 
     def _watch(self) -> None:
-        """Replace the pebble pool when a task has waited too long for any worker to start it."""
-        while not self._stop.wait(1.0):
-            now = time.monotonic()
-            with self._lock:
-                stalled = [
-                    record.pool
-                    for task, record in self._inflight.items()
-                    if not task.running() and not task.done() and now - record.since > self._stall_s
-                ]
-            for pool in stalled[:1]:
-                self._recover(pool)
+        """Every `_WATCH_S`: replace a wedged or broken pebble pool and unresponsive idle
+        workers; report the live worker count when it changes."""
+        while not self._stop.wait(_WATCH_S):
+            self._replace_stalled()
+            self._replace_unresponsive()
+            self._replace_broken()
+            self._report_live()
+
+    def _replace_stalled(self) -> None:
+        """A task that has waited too long for any worker to start it: the pool is wedged."""
+        now = time.monotonic()
+        with self._lock:
+            stalled = [
+                record.pool
+                for task, record in self._inflight.items()
+                if not task.running() and not task.done() and now - record.since > self._stall_s
+            ]
+        for pool in stalled[:1]:
+            self._recover(pool)
+
+    def _replace_unresponsive(self) -> None:
+        """SIGKILL idle workers silent for `unresponsive_after_s` on two watch rounds in a row.
+
+        Two rounds, so that a slot claimed by a new worker between our reads of its lock and its
+        pid is never mistaken for its silent previous owner. pebble then starts a worker in its
+        place, or (when no task is running) gives up on its pool, which `_replace_broken`
+        replaces without counting a second restart.
+        """
+        limit = self._config.unresponsive_after_s
+        silent = {s.pid for s in self.workers() if s.busy_s is None and s.beat_age_s > limit}
+        confirmed = silent & self._suspects
+        self._suspects = silent - confirmed
+        if not confirmed:
+            return
+        with self._lock:
+            if self._pool is not None:
+                self._expected_break = (self._pool, time.monotonic() + 5 * _WATCH_S)
+        for pid in confirmed:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)  # the only signal a stopped process cannot defer
+            self._on_restart("unresponsive")
+
+    def _replace_broken(self) -> None:
+        """pebble gives up on its whole pool when an idle worker dies; start a fresh one."""
+        with self._lock:
+            pool = None if self._closed else self._pool
+        if pool is not None and not pool.active:
+            self._recover(pool)
+
+    def _report_live(self, count: int | None = None) -> None:
+        live = self.live_workers if count is None else count
+        if live != self._live:
+            self._live = live
+            if self._on_live is not None:
+                self._on_live(live)
 
     def _recover(self, failed: ProcessPool | None) -> bool:
         """Start a fresh pebble pool in place of `failed`; re-queue the jobs it held."""
         with self._lock:
             if self._closed or failed is None or self._pool is not failed:
                 return False  # closed, or already replaced
-            self._pool = self._new_pool()
+            self._pool = fresh = self._new_pool()
+            # Broken because we killed an unresponsive worker: that restart is counted already.
+            expected = self._expected_break
+            counted = (
+                expected is not None and expected[0] is failed and time.monotonic() < expected[1]
+            )
+            if counted:
+                self._expected_break = None
             lost = [task for task, record in self._inflight.items() if record.pool is failed]
             given_up = []
             for task in lost:
-                given_up += self._requeue_locked(self._inflight.pop(task).jobs, True)
-        self._on_restart("crash")
+                given_up += self._requeue_locked(self._inflight.pop(task).jobs, not counted)
+        if not counted:
+            self._on_restart("crash")
         resolve(given_up)
         threading.Thread(target=_dispose, args=(failed,), daemon=True).start()
+        with contextlib.suppress(RuntimeError):
+            _ = fresh.active  # start its workers now, not with the next job
         self._pump()
         return True
 

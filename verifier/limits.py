@@ -2,6 +2,10 @@
 
 Each check is O(size of the text) or O(1) arithmetic on already-built small numbers; the
 result of a refused check is the verdict RESOURCE_LIMIT with the check's reason.
+
+The text checks run in the service process too (the pool decides plain numbers there), which
+never imports sympy: the checks on sympy objects import it where they run, in the workers that
+built those objects (where it is already loaded, so the import is a dictionary lookup).
 """
 
 from __future__ import annotations
@@ -9,10 +13,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-
-import sympy as sp
+from typing import TYPE_CHECKING
 
 from verifier.errors import CodeLikeError, ResourceLimitError, UndefinedError
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,8 @@ def _log10_abs(x: sp.Rational) -> float:
 
 def check_pow(base: sp.Expr, exp: sp.Expr, limits: Limits = LIMITS) -> None:
     """Refuse powers whose evaluation would be huge: `9^{9^{9^9}}`, `x^{10^{10}}`."""
+    import sympy as sp
+
     if not exp.is_Number:
         if tower_height(exp) >= limits.max_tower - 1:
             raise ResourceLimitError("symbolic exponent tower too high")
@@ -94,6 +102,8 @@ def check_pow(base: sp.Expr, exp: sp.Expr, limits: Limits = LIMITS) -> None:
 
 def tower_height(expr: sp.Expr, depth: int = 0) -> int:
     """How many powers are stacked in exponents: `x` 0, `2^x` 1, `e^{e^x}` 2."""
+    import sympy as sp
+
     if depth > 20 or not isinstance(expr, sp.Basic) or not expr.args:
         return 0
     if isinstance(expr, sp.Pow):

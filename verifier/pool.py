@@ -7,7 +7,9 @@
 
 Per batch: each item is keyed by (gold, extracted final answer, options), extracted here in the
 parent, so the 8-16 responses of a GRPO group that reach the same answer are graded once; keys
-already in the LRU cache are answered at once; every other key becomes one job for
+already in the LRU cache are answered at once; a plain number against a plain number is decided
+here too, by the grader's own exact comparison (`verifier/plain.py`: bounded, no sympy, a few
+microseconds; this process never imports sympy); every other key becomes one job for
 `verifier/dispatch.py`, which runs it in a worker with a wall-clock budget (a hung item is
 killed, TIMEOUT, and its worker replaced). Results come back in input order; items unfinished at
 the request `deadline` get TIMEOUT "request deadline" and their jobs are cancelled.
@@ -19,29 +21,26 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
-import re
 import time
 from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
 
+from verifier import limits, plain
 from verifier.cache import VerdictCache
 from verifier.dispatch import DispatchConfig, Dispatcher, Job, PoolClosedError
+from verifier.errors import ResourceLimitError
+from verifier.extract import extract, strip_gold
+from verifier.liveness import SlotState
 from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
-
-try:  # the grader's own extraction, so the cache key is the answer, not the whole response
-    from verifier.extract import extract as _extract
-except ImportError:  # pragma: no cover - only before the grader's extract module exists
-    _extract = None
 
 # Longer responses are keyed by their full text instead of being parsed in the service process.
 _MAX_PARENT_EXTRACT_CHARS = 200_000
 # Keys longer than this are deduplicated within a batch but not cached (bounds cache memory).
 _MAX_CACHED_KEY_CHARS = 4096
-# A bare number or fraction: the grader decides these on its exact fast path in microseconds,
-# so such items may share one worker task (see verifier/dispatch.py).
-_PLAIN_RE = re.compile(r"-?(?:\d{1,40}(?:\.\d{1,40})?|\\[dt]?frac\{\d{1,40}\}\{\d{1,40}\})")
+# Plain items that still go to a worker (with a numeric tolerance the grader uses sympy) are cheap
+# there too, so they may share one worker task (see verifier/dispatch.py).
 _MAX_PLAIN_RESPONSE_CHARS = 20_000
 # Batches at least this large are keyed on a thread so the event loop keeps serving.
 _THREAD_PLAN_ITEMS = 128
@@ -60,10 +59,22 @@ class PoolConfig:
     cache_size: int = 65536  # LRU of (gold, extracted answer, options) -> Result
     mp_context: str = "forkserver"  # never fork after grpc objects exist
     plain_chunk_size: int = 64  # plain-number items per worker task (1 = one task per item)
+    # Let every item share a chunk task, not only plain numbers: fewer round trips for a batch
+    # command. A chunk has one item's budget; one that runs over it (a slow item inside) is
+    # re-run one item per task with their own budgets, so no verdict changes, but the items
+    # after a slow one wait for it: a server keeps one task per item.
+    chunk_all: bool = False
+    # False: start() spawns the workers and waits until they are warm (a server, before gRPC
+    # exists). True: the first job that needs a worker starts them (a command on a file).
+    lazy: bool = False
+    # An idle worker whose heartbeat is this old (stopped, frozen) is killed and replaced.
+    unresponsive_after_s: float = 10.0
 
     def __post_init__(self) -> None:
         if self.workers < 1 or self.item_timeout_s <= 0 or self.plain_chunk_size < 1:
             raise ValueError("PoolConfig needs workers >= 1, item_timeout_s > 0, chunk size >= 1")
+        if self.unresponsive_after_s < 1.0:  # workers beat twice a second
+            raise ValueError("PoolConfig needs unresponsive_after_s >= 1")
         if self.memory_limit_mb < 0 or self.max_tasks_per_child < 0 or self.cache_size < 0:
             raise ValueError("PoolConfig limits must be >= 0 (0 = no memory cap / no recycling)")
         if self.mp_context not in ("forkserver", "spawn", "fork"):
@@ -77,11 +88,15 @@ class PoolObserver(Protocol):
     on_result: once per item of every request; `cached` for cache hits and in-batch duplicates
     (their elapsed_s is 0, so worker time sums correctly). on_worker_restart: "timeout" (killed
     over budget, or for a request that gave up), "memory" (killed by a SIGKILL we did not send:
-    the OOM killer), "crash" (died otherwise, or the pebble pool was replaced), "recycle"."""
+    the OOM killer), "crash" (died otherwise, or the pebble pool was replaced), "recycle",
+    "unresponsive" (idle without a heartbeat: stopped or frozen; killed). on_workers_live: the
+    number of live, responsive workers, whenever it changes (0 after close)."""
 
     def on_result(self, result: Result, cached: bool) -> None: ...
 
-    def on_worker_restart(self, reason: str) -> None: ...  # "timeout"|"memory"|"crash"|"recycle"
+    def on_worker_restart(self, reason: str) -> None: ...  # see above for the reasons
+
+    def on_workers_live(self, count: int) -> None: ...
 
 
 @dataclass
@@ -115,13 +130,16 @@ class VerifierPool:
             max_tasks_per_child=config.max_tasks_per_child,
             mp_context=config.mp_context,
             plain_chunk_size=config.plain_chunk_size,
+            lazy=config.lazy,
+            unresponsive_after_s=config.unresponsive_after_s,
         )
-        self._dispatcher = Dispatcher(dispatch, self._report_restart)
+        self._dispatcher = Dispatcher(dispatch, self._report_restart, self._report_live)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Spawn the workers and wait until each has imported sympy and graded its warm-up."""
+        """Spawn the workers and wait until each has imported sympy and graded its warm-up
+        (with `lazy`, only get ready: the first job that needs a worker starts them)."""
         self._dispatcher.start()
 
     def close(self) -> None:
@@ -142,6 +160,15 @@ class VerifierPool:
     @property
     def cache(self) -> VerdictCache:
         return self._cache
+
+    @property
+    def live_workers(self) -> int:
+        """Worker processes alive and responsive now (busy, or idle with a recent heartbeat)."""
+        return self._dispatcher.live_workers
+
+    def workers(self) -> list[SlotState]:
+        """Each worker process alive now: pid, heartbeat age, time in its task, tasks done."""
+        return self._dispatcher.workers()
 
     # -- blocking API ----------------------------------------------------------------------------
 
@@ -246,10 +273,12 @@ class VerifierPool:
         fresh: list[Job] = []
         try:
             for index, item in enumerate(items):
-                key, extracted = _grading_key(item, options)
+                key, extracted, rule = _grading_key(item, options)
                 known = by_key.get(key)
+                graded_here = False
                 if known is None:
-                    known = self._lookup_or_group(key, item, extracted, options, batch)
+                    known, graded_here = self._lookup_or_group(key, item, extracted, rule, options,
+                                                               batch)
                     by_key[key] = known
                     if isinstance(known, _Group):
                         known.job.listener = listener
@@ -260,9 +289,10 @@ class VerifierPool:
                 if isinstance(known, _Group):
                     known.indexes.append(index)
                 else:
-                    batch.results[index] = known
-                    batch.ready.append((index, known))
-                    self._observe(known, cached=True)
+                    result = known if graded_here else _copy(known)
+                    batch.results[index] = result
+                    batch.ready.append((index, result))
+                    self._observe(result, cached=not graded_here)
             if fresh:
                 self._dispatcher.submit(fresh)
         except BaseException:
@@ -275,21 +305,34 @@ class VerifierPool:
         key: Hashable,
         item: VerifyItem,
         extracted: str | None,
+        rule: str,
         options: VerifyOptions,
         batch: _Batch,
-    ) -> _Group | Result:
-        """A first-seen key: its cached Result, or a new group with a job to grade it."""
+    ) -> tuple[_Group | Result, bool]:
+        """A first-seen key: its cached Result, its Result decided here (True: graded now), or
+        a new group with a job to grade it in a worker."""
         cacheable = _key_chars(key) <= _MAX_CACHED_KEY_CHARS
         cached = self._cache.get(key) if cacheable else None
         if cached is not None:
-            return cached
+            return cached, False
+        decided = _decide_plain(item, extracted, rule, options)
+        if decided is not None:
+            if cacheable:
+                self._cache.put(key, _copy(decided))
+            return decided, True
         group = _Group(
             key,
             cacheable,
-            Job(item.response, item.gold, options, extracted, _plain(item, extracted)),
+            Job(
+                item.response,
+                item.gold,
+                options,
+                extracted,
+                self.config.chunk_all or _plain(item, extracted),
+            ),
         )
         batch.groups.append(group)
-        return group
+        return group, False
 
     def _cancel_planned(self, planned: _Batch | asyncio.Future) -> None:
         """Cancel every job of a batch whose caller is gone (a batch, or the future of one)."""
@@ -301,8 +344,7 @@ class VerifierPool:
 
     def _finish(self, batch: _Batch, group: _Group, result: Result) -> list[tuple[int, Result]]:
         """Give the job's result to every item of the group; the first one carries the time."""
-        copy = Result(result.verdict, result.reason, result.extracted,  # elapsed_s 0
-                      extracted_by=result.extracted_by)
+        copy = _copy(result)
         # Not cached: kills and timeouts (they depend on load), and RESOURCE_LIMIT (the memory
         # cap depends on the worker's state; a pre-check refusal is as cheap to repeat).
         if group.cacheable and group.job.graded and result.verdict is not Verdict.RESOURCE_LIMIT:
@@ -335,34 +377,72 @@ class VerifierPool:
         if self._observer is not None:
             self._observer.on_worker_restart(reason)
 
+    def _report_live(self, count: int) -> None:
+        if self._observer is not None:
+            self._observer.on_workers_live(count)
 
-def _grading_key(item: VerifyItem, options: VerifyOptions) -> tuple[Hashable, str | None]:
-    """(gold, extracted answer, options) when an answer can be extracted here, else the text.
+
+def _grading_key(item: VerifyItem, options: VerifyOptions
+                 ) -> tuple[Hashable, str | None, str]:
+    """(key, extracted answer, extraction rule). The key is (gold, answer, rule, options) when an
+    answer can be extracted here, else the text.
 
     The verdict depends on the response only through its extracted answer, so responses that
-    reach the same answer share one grading. Without an answer (or a response too long to parse
-    in this process) only byte-identical responses share one.
+    reach the same answer share one grading. The rule is part of the key: each verdict reports
+    the rule that found its answer. Without an answer (or a response too long to parse in this
+    process) only byte-identical responses share one.
     """
     extracted, rule = None, ""
-    if _extract is not None and len(item.response) <= _MAX_PARENT_EXTRACT_CHARS:
+    if len(item.response) <= _MAX_PARENT_EXTRACT_CHARS:
         try:
-            found = _extract(item.response, options)
+            found = extract(item.response, options)
             extracted, rule = found.answer, found.rule
         except Exception:  # the worker will grade it and say why
             extracted = None
     if extracted is None:
-        return ("response", item.gold, item.response, options), None
-    # The rule is part of the key: each verdict reports the rule that found its answer.
-    return (f"answer:{rule}", item.gold, extracted, options), extracted
+        return ("response", item.gold, item.response, options), None, ""
+    return (f"answer:{rule}", item.gold, extracted, options), extracted, rule
+
+
+def _decide_plain(item: VerifyItem, extracted: str | None, rule: str,
+                  options: VerifyOptions) -> Result | None:
+    """The Result `verify()` gives an item that its exact fast path decides, or None.
+
+    The same steps as `verifier.verify._verify` up to that path, with the grader's own functions
+    (extraction, gold stripping, the gold's text check, `plain.fast_compare`): an answer that is
+    a plain number passes the answer checks by construction. tests/verifier/test_pool_startup.py
+    checks that both give the same Result.
+    """
+    if extracted is None:
+        return None
+    start = time.perf_counter()
+    answer = strip_gold(extracted)
+    if not plain.is_plain(answer):
+        return None
+    try:
+        limits.check_text(item.gold)
+    except ResourceLimitError:
+        return None  # the worker says why
+    verdict = plain.fast_compare(strip_gold(item.gold), answer, options)
+    if verdict is None:
+        return None
+    elapsed = time.perf_counter() - start
+    return Result(verdict, "exact rational comparison", answer, elapsed_s=elapsed,
+                  extracted_by=rule)
 
 
 def _plain(item: VerifyItem, extracted: str | None) -> bool:
     return (
         extracted is not None
         and len(item.response) <= _MAX_PLAIN_RESPONSE_CHARS
-        and _PLAIN_RE.fullmatch(extracted.strip()) is not None
-        and _PLAIN_RE.fullmatch(item.gold.strip()) is not None
+        and plain.is_plain(extracted.strip())
+        and plain.is_plain(item.gold.strip())
     )
+
+
+def _copy(result: Result) -> Result:
+    """The result for a duplicate or a cache entry: no grading time of its own."""
+    return dataclasses.replace(result, elapsed_s=0.0)
 
 
 def _key_chars(key: Hashable) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
-from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -30,12 +29,11 @@ from verifier.lenient import drop_assignment
 from verifier.nodes import Assign, Choice, NamedSet, Text
 from verifier.normalize import Normalized, normalize
 from verifier.parse import parse_normalized
+from verifier.plain import fast_compare as _fast_compare  # shared with the pool
 from verifier.types import Result, Verdict, VerifyOptions
 
 DEFAULT_OPTIONS = VerifyOptions()
 
-_PLAIN_NUMBER_RE = re.compile(r"^(-?)(\d{1,300})(?:\.(\d{1,300}))?$")
-_PLAIN_FRAC_RE = re.compile(r"^(-?)\\[dt]?frac\{(\d{1,300})\}\{(\d{1,300})\}$")
 _LETTERS_RE = re.compile(r"^[A-Za-z]{2,}(?: [A-Za-z]+)*$")
 _SHORT_WORDS = frozenset({"no", "yes", "ok", "none", "true", "false"})
 _ALL_REALS = frozenset({"all real numbers", "all reals", "all real values", "all real x"})
@@ -110,33 +108,6 @@ def _compare(gold_s: str, answer: str, options: VerifyOptions) -> Result:
 def _clip(answer: str, keep: int = 200) -> str:
     """A refused answer is echoed back shortened (a 50 KB answer is not sent back whole)."""
     return answer if len(answer) <= keep else answer[:keep] + f"... ({len(answer)} chars)"
-
-
-def _plain_fraction(s: str) -> Fraction | None:
-    """`-12`, `2.50`, `\\frac{3}{4}` as an exact Fraction; None for anything else."""
-    m = _PLAIN_NUMBER_RE.match(s)
-    if m is not None:
-        frac = m.group(3) or ""
-        value = Fraction(int(m.group(2) + frac), 10 ** len(frac))
-        return -value if m.group(1) else value
-    m = _PLAIN_FRAC_RE.match(s)
-    if m is not None and int(m.group(3)) != 0:
-        value = Fraction(int(m.group(2)), int(m.group(3)))
-        return -value if m.group(1) else value
-    return None
-
-
-def _fast_compare(gold: str, answer: str, options: VerifyOptions) -> Verdict | None:
-    """Plain numbers on both sides never touch sympy (exact rationals, rule 7)."""
-    if options.rel_tol > 0:
-        return None
-    g = _plain_fraction(gold)
-    if g is None:
-        return None
-    a = _plain_fraction(answer)
-    if a is None:
-        return None
-    return Verdict.CORRECT if a == g else Verdict.INCORRECT
 
 
 @lru_cache(maxsize=4096)

@@ -4,6 +4,10 @@
         [--timeout S] [--require-think] [--rel-tol X] [--percent-as-fraction]
         [--extraction {strict,lenient}]
 
+Start-up is kept lean: this process imports no sympy (it extracts the answers and decides plain
+numbers itself, with the grader's own code), the workers start only when an item needs one, and a
+small input gets one worker (`--workers` sets the number for any input).
+
 Input lines `{"id", "gold", "response"}` (gold may also be a JSON number); output lines
 `{"id", "correct", "verdict", "reward", "extracted", "extracted_by", "reason"}` in input order
 (`extracted_by`: the extraction rule that found the answer, "" when none did). `-` is stdin /
@@ -18,19 +22,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from tqdm import tqdm
-
 from mathreward.commands._streams import open_input, open_output
 from verifier.pool import PoolConfig, VerifierPool
 from verifier.types import EXTRACTION_MODES, Result, Verdict, VerifyItem, VerifyOptions
 
 _SERVER_CHUNK = 512  # items per VerifyAnswers request (well under the server's per-request cap)
+_DEFAULT_WORKERS = 2
+# Below this many items one worker: a second costs ~15% more CPU in all (its own start, cold
+# caches) for a wall time that is short anyway (bench/verify_startup.py, docs/verifier-pool.md).
+_SMALL_INPUT = 1024
+_CHUNK = 16  # items per worker task: a chunk shares one item's budget (see PoolConfig.chunk_all)
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,7 @@ class VerifyCommandConfig:
     server: str | None
     pool: PoolConfig
     options: VerifyOptions
+    fit_workers: bool = False  # no --workers given: one worker for a small input
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("input", metavar="IN.jsonl", help="input file, or - for stdin")
     parser.add_argument("-o", "--output", default="-", help="output file (default: - = stdout)")
     parser.add_argument("--server", metavar="HOST:PORT", help="grade on a running service")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes (in-process)")
+    parser.add_argument(
+        "--workers", type=int, help="worker processes (in-process; default 2, 1 for small inputs)"
+    )
     parser.add_argument("--timeout", type=float, default=2.0, help="seconds per item (in-process)")
     parser.add_argument("--require-think", action="store_true", help="both think tags required")
     parser.add_argument("--rel-tol", type=float, default=0.0, help="relative numeric tolerance")
@@ -78,7 +89,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.workers < 1 or args.timeout <= 0 or not 0.0 <= args.rel_tol < 1.0:
+    bad_workers = args.workers is not None and args.workers < 1
+    if bad_workers or args.timeout <= 0 or not 0.0 <= args.rel_tol < 1.0:
         print(
             "mathreward verify: need --workers >= 1, --timeout > 0, 0 <= --rel-tol < 1",
             file=sys.stderr,
@@ -88,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         input_path=args.input,
         output_path=args.output,
         server=args.server,
-        pool=PoolConfig(workers=args.workers, item_timeout_s=args.timeout),
+        pool=_pool_config(args),
         options=VerifyOptions(
             require_think=args.require_think,
             rel_tol=args.rel_tol,
@@ -102,13 +114,27 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"mathreward verify: cannot read {config.input_path}: {exc}", file=sys.stderr)
         return 2
+    fitted = dataclasses.replace(config, fit_workers=args.workers is None)
     with open_output(config.output_path) as sink:
-        return grade_lines(lines, config, sink)
+        return grade_lines(lines, fitted, sink)
+
+
+def _pool_config(args: argparse.Namespace) -> PoolConfig:
+    """Lazy: no worker process starts before an item needs one (plain numbers never do); items
+    travel to the workers a chunk per task (a file has no latency to protect)."""
+    workers = args.workers or _DEFAULT_WORKERS
+    return PoolConfig(
+        workers=workers,
+        item_timeout_s=args.timeout,
+        lazy=True,
+        chunk_all=True,
+        plain_chunk_size=_CHUNK,
+    )
 
 
 def grade_lines(lines: list[_Line], config: VerifyCommandConfig, sink: IO[str]) -> int:
     """Grade the items and write one output line per input line, in order."""
-    progress = tqdm(total=len(lines), file=sys.stderr, unit="item", disable=not sys.stderr.isatty())
+    progress = _progress(len(lines))
     writer = _OrderedWriter(sink, progress)
     good = [line for line in lines if line.item is not None]
     for line in lines:
@@ -128,10 +154,30 @@ def grade_lines(lines: list[_Line], config: VerifyCommandConfig, sink: IO[str]) 
         progress.close()
 
 
+def _progress(total: int) -> Any:
+    """A progress bar on a terminal; otherwise nothing (and no tqdm import)."""
+    if not sys.stderr.isatty():
+        return _NoProgress()
+    from tqdm import tqdm
+
+    return tqdm(total=total, file=sys.stderr, unit="item")
+
+
+class _NoProgress:
+    def update(self, _count: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _grade_in_process(good: list[_Line], config: VerifyCommandConfig, writer: _OrderedWriter):
     if not good:
         return
-    with VerifierPool(config.pool) as pool:
+    pool_config = config.pool
+    if config.fit_workers and len(good) < _SMALL_INPUT:
+        pool_config = dataclasses.replace(pool_config, workers=1)
+    with VerifierPool(pool_config) as pool:
         asyncio.run(_stream(pool, good, config.options, writer))
 
 
@@ -205,7 +251,7 @@ def _record(line_id: Any, result: Result) -> str:
 class _OrderedWriter:
     """Writes lines in input order as results arrive out of order (streams a long file)."""
 
-    def __init__(self, sink: IO[str], progress: tqdm) -> None:
+    def __init__(self, sink: IO[str], progress: Any) -> None:
         self._sink = sink
         self._progress = progress
         self._next = 0

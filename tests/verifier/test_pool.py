@@ -46,6 +46,7 @@ class Recorder:
     def __init__(self) -> None:
         self.results: list[tuple[Result, bool]] = []
         self.restarts: list[str] = []
+        self.live: list[int] = []
         self._lock = threading.Lock()
 
     def on_result(self, result: Result, cached: bool) -> None:
@@ -55,6 +56,10 @@ class Recorder:
     def on_worker_restart(self, reason: str) -> None:
         with self._lock:
             self.restarts.append(reason)
+
+    def on_workers_live(self, count: int) -> None:
+        with self._lock:
+            self.live.append(count)
 
     def clear(self) -> None:
         with self._lock:
@@ -209,7 +214,9 @@ def test_cancelled_request_frees_its_workers(rec: Recorder):
             return busy
 
         busy = asyncio.run(main())
-        assert busy == 2 + len(MIXED)  # two slow items running, the rest queued
+        # Two slow items running, the rest queued, except "b" (plain 3 against plain 2), which
+        # this process decides itself.
+        assert busy == 2 + len(MIXED) - 1
         assert rec.restarts == ["timeout", "timeout"]  # the two running ones were killed
         for _ in range(50):  # the (fast) tasks already in pebble's pipe finish on their own
             if own.pending_items == 0:
@@ -283,7 +290,13 @@ def test_answer_keys_cover_only_responses_the_grader_reads_whole():
 
 @pytest.mark.parametrize(
     "bad",
-    [{"workers": 0}, {"item_timeout_s": 0}, {"memory_limit_mb": -1}, {"mp_context": "threads"}],
+    [
+        {"workers": 0},
+        {"item_timeout_s": 0},
+        {"memory_limit_mb": -1},
+        {"mp_context": "threads"},
+        {"unresponsive_after_s": 0.2},  # below the heartbeat's own period: kills healthy workers
+    ],
 )
 def test_config_is_checked(bad: dict):
     with pytest.raises(ValueError):

@@ -33,8 +33,10 @@ SLOW = VerifyItem("slow", r"\boxed{(a+b+c+d)^{64}(a-b)}", r"(a+b+c+d)^{64}a-(a+b
 SLOW_2 = VerifyItem(
     "slow2", r"\boxed{(a+b+c+d+e)^{30}(a-b)}", r"(a+b+c+d+e)^{30}a-(a+b+c+d+e)^{30}b"
 )
+# Not plain numbers on both sides (`i/2` is not one), so each goes to a worker: plain ones are
+# decided in the service process.
 FAST = [
-    VerifyItem(f"f{i}", f"The answer is \\boxed{{\\frac{{{i}}}{{2}}}}", f"{i / 2}")
+    VerifyItem(f"f{i}", f"The answer is \\boxed{{\\frac{{{i}}}{{2}}}}", f"{i}/2")
     for i in range(10)
 ]
 
@@ -47,6 +49,7 @@ class Recorder:
     def __init__(self) -> None:
         self.restarts: list[str] = []
         self.results: list[tuple[Result, bool]] = []
+        self.live: list[int] = []
 
     def on_result(self, result: Result, cached: bool) -> None:
         self.results.append((result, cached))
@@ -54,9 +57,20 @@ class Recorder:
     def on_worker_restart(self, reason: str) -> None:
         self.restarts.append(reason)
 
+    def on_workers_live(self, count: int) -> None:
+        self.live.append(count)
+
 
 def _worker_pids() -> set[int]:
     return {p.pid for p in multiprocessing.active_children() if p.name == "pebble_pool_worker"}
+
+
+def _wait_for(condition, timeout_s: float = 60.0) -> None:
+    """Poll `condition` until it holds (a generous bound: CI machines are slow, not broken)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(0.1)
 
 
 def _vm_size_mb(pid: int) -> float:
@@ -149,6 +163,7 @@ def test_killed_workers_lose_no_other_item_and_the_pool_recovers():
         assert sorted(recorder.restarts) == ["memory", "memory"]
 
         # An idle worker dying makes pebble give up on its whole pool; ours starts a new one.
+        _wait_for(lambda: pool.live_workers == 2)  # pebble's replacements are up
         os.kill(next(iter(_worker_pids() - others)), signal.SIGKILL)
         time.sleep(0.5)
         assert all(r.correct for r in pool.verify_many(FAST, OPTIONS))
@@ -156,23 +171,25 @@ def test_killed_workers_lose_no_other_item_and_the_pool_recovers():
 
 
 def test_worker_killed_inside_a_chunk_of_plain_items_loses_none():
-    """Plain items travel many per task; a chunk whose worker dies is re-run item by item."""
+    """Plain items travel many per task; a chunk whose worker dies is re-run item by item.
+    (With a tolerance: without one, plain items never reach a worker.)"""
     config = PoolConfig(workers=2, item_timeout_s=1.0, cache_size=0)
+    tolerant = VerifyOptions(rel_tol=1e-9)
     others = _worker_pids()  # other pools' workers in this test session
     with VerifierPool(config) as pool:
         batch = [
             VerifyItem(str(i), f"so \\boxed{{{i}}}", str(i if i % 3 else i + 1))
-            for i in range(20000)
+            for i in range(6000)
         ]
         outcome: list[list[Result]] = []
-        thread = threading.Thread(target=lambda: outcome.append(pool.verify_many(batch, OPTIONS)))
+        thread = threading.Thread(target=lambda: outcome.append(pool.verify_many(batch, tolerant)))
         thread.start()
         time.sleep(0.3)
         os.kill(next(iter(_worker_pids() - others)), signal.SIGKILL)
         thread.join(timeout=60)
         assert not thread.is_alive()
         results = outcome[0]
-        assert [r.correct for r in results] == [i % 3 != 0 for i in range(20000)]
+        assert [r.correct for r in results] == [i % 3 != 0 for i in range(6000)]
         assert all(r.verdict in (Verdict.CORRECT, Verdict.INCORRECT) for r in results)
         assert pool.verify_many(FAST[:2], OPTIONS)[1].correct
 
