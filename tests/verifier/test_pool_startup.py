@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from verifier import pool as pool_module
-from verifier.extract import extract_answer
+from verifier.extract import extract
 from verifier.pool import PoolConfig, VerifierPool
 from verifier.types import VerifyItem, VerifyOptions
 from verifier.verify import verify
@@ -147,12 +147,13 @@ PARITY = [
 @pytest.mark.parametrize(
     "options",
     [OPTIONS, VerifyOptions(rel_tol=1e-6), VerifyOptions(require_think=True),
-     VerifyOptions(percent_as_fraction=True)],
+     VerifyOptions(percent_as_fraction=True), VerifyOptions(extraction="lenient")],
 )
 @pytest.mark.parametrize(("response", "gold"), PARITY)
 def test_what_the_service_process_decides_is_what_the_grader_decides(response, gold, options):
     item = VerifyItem("p", response, gold)
-    decided = pool_module._decide_plain(item, extract_answer(response, options), options)
+    found = extract(response, options)
+    decided = pool_module._decide_plain(item, found.answer, found.rule, options)
     if decided is None:
         return  # left to a worker, which runs verify() itself
     expected = verify(response, gold, options)
@@ -164,7 +165,8 @@ def test_what_the_service_process_decides_is_what_the_grader_decides(response, g
 def test_plain_items_are_decided_in_the_service_process():
     """The parity test above must not pass vacuously: most plain rows are decided here."""
     decided = [
-        pool_module._decide_plain(VerifyItem("p", r, g), extract_answer(r, OPTIONS), OPTIONS)
+        pool_module._decide_plain(VerifyItem("p", r, g), found.answer, found.rule, OPTIONS)
         for r, g in PARITY
+        for found in [extract(r, OPTIONS)]
     ]
     assert sum(d is not None for d in decided) >= 10
