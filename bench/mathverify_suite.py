@@ -8,7 +8,7 @@ with `ast.literal_eval` (their code is never run; a non-literal row is skipped a
 grades each pred against its gold twice:
 
 - strict: `verify(pred, gold)` exactly as a trainer would call it (math-verify's preds are often
-  a bare `$x = 5$` without a box, which our strict rules do not read: GRADING.md rule 4);
+  a bare `$x = 5$` without a box, which our strict rules do not read: grading-policy rule 4);
 - answer: the comparison alone: our extraction when it finds an answer, else the pred's last
   math span, else the whole pred, boxed. This isolates comparison from extraction.
 

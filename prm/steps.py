@@ -1,6 +1,6 @@
 """Split a response into steps for the PRM.
 
-The answer region follows GRADING.md rule 1 where it can: with a `</think>`, only the text after
+The answer region follows grading-policy rule 1 where it can: with a `</think>`, only the text after
 the last `</think>` is split (the reasoning before it is not the solution being graded). A
 response with `<think>` but no `</think>` never finished thinking: the PRM still scores what is
 there, so the text after `<think>` is split (the ORM already gives it no answer; an empty step

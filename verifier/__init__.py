@@ -1,4 +1,4 @@
-"""Outcome verifier: does a response's final answer equal the ground truth (GRADING.md)?
+"""Outcome verifier: does a response's final answer equal the ground truth (docs/grading-policy.md)?
 
     from verifier.verify import verify        # the grader (imports sympy)
     from verifier.pool import VerifierPool    # killable worker processes (imports no sympy)

@@ -1,4 +1,4 @@
-"""Big operators: `\\sum`, `\\prod`, `\\int`, `\\lim` (GRADING.md rules 19, 21).
+"""Big operators: `\\sum`, `\\prod`, `\\int`, `\\lim` (grading-policy rules 19, 21).
 
 Finite sums and products are evaluated only within size limits, checked before the work:
 at most MAX_TERMS terms, each built by `bounded_subs`, which reruns the parser's size checks

@@ -1,4 +1,4 @@
-"""Equivalence predicates between typed answers (GRADING.md rules 6-19).
+"""Equivalence predicates between typed answers (grading-policy rules 6-19).
 
 Exactness first: a difference that sympy reduces to a number is decided exactly; numerical
 evaluation is only ever used to *reject* (or, with rel_tol > 0, to accept within the

@@ -1,4 +1,4 @@
-"""Response text -> final-answer string (GRADING.md rules 1-5), and which rule found it.
+"""Response text -> final-answer string (grading-policy rules 1-5), and which rule found it.
 
 Pure string scanning, linear in the response length (see `verifier/textscan.py`): braces are
 paired in one pass, nested boxes are unwrapped by index without re-scanning, and only the last
@@ -55,7 +55,7 @@ _REASON_RE = re.compile(r"(?:,\s*|\s+)(?:since|because)\b|,\s*(?:which|where|as|
                         re.IGNORECASE)
 _MAX_STATEMENT_CHARS = 20_000  # a statement value longer than this is not one answer
 
-# `Result.extracted_by` names (GRADING.md rule 4): which rule produced the answer.
+# `Result.extracted_by` names (grading-policy rule 4): which rule produced the answer.
 RULE_BOXED = "boxed"
 RULE_STATEMENT = "answer_statement"
 RULE_GSM8K = "gsm8k_hash"
@@ -312,7 +312,7 @@ def _truncated(found: Extraction) -> bool:
 
 
 def extract_answer(response: str, options: VerifyOptions = DEFAULT_OPTIONS) -> str | None:
-    """The final answer string of a response, or None (GRADING.md rules 1-4)."""
+    """The final answer string of a response, or None (grading-policy rules 1-4)."""
     return extract(response, options).answer
 
 

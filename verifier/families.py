@@ -1,4 +1,4 @@
-"""Periodic solution families `a + b k` (k an integer) compared as sets (GRADING.md rule 13).
+"""Periodic solution families `a + b k` (k an integer) compared as sets (grading-policy rule 13).
 
 `-\\frac{\\pi}{6} + k\\pi` and `\\frac{5\\pi}{6} + k\\pi` are the same set: equal periods up
 to sign, offsets differing by a whole number of periods. A plain expression is a family only

@@ -1,4 +1,4 @@
-"""Lenient extraction (GRADING.md rule 4, option `extraction="lenient"`): for evaluating
+"""Lenient extraction (grading-policy rule 4, option `extraction="lenient"`): for evaluating
 instruct models, never the default for RL.
 
 Runs only when the strict rules (`verifier/extract.py`) find no answer, and tries, in order:

@@ -1,4 +1,4 @@
-"""Whitelist tokenizer for normalized answer strings (GRADING.md rule 20).
+"""Whitelist tokenizer for normalized answer strings (grading-policy rule 20).
 
 Only characters and commands on explicit lists become tokens; anything else (quotes,
 backticks, `@`, `#`, unknown commands) makes the answer UNPARSEABLE. Numbers are kept as

@@ -1,4 +1,4 @@
-"""Arithmetic on matrix literals (GRADING.md rule 16): `A + B`, `A - B`, `c A`, `A B`.
+"""Arithmetic on matrix literals (grading-policy rule 16): `A + B`, `A - B`, `c A`, `A B`.
 
 `\\begin{pmatrix}1&2\\end{pmatrix} + \\begin{pmatrix}3&4\\end{pmatrix}` is the matrix
 (4, 6); a scalar times a matrix scales every entry. Shapes must agree (else the answer does

@@ -1,5 +1,5 @@
 """Names in answers: equations as `lhs - rhs`, assignments, a gold's named quantity, function
-arguments as bound variables (GRADING.md rule 13). Pure helpers for `compare.py`.
+arguments as bound variables (grading-policy rule 13). Pure helpers for `compare.py`.
 """
 
 from __future__ import annotations

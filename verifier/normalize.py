@@ -1,4 +1,4 @@
-"""Answer string -> canonical answer string (GRADING.md rules 8-11, 18).
+"""Answer string -> canonical answer string (grading-policy rules 8-11, 18).
 
 String-only rewriting: transparent formatting is removed, labels (percent, degrees, units,
 money) are stripped and recorded, text wrappers are unwrapped. Nothing here evaluates

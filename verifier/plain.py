@@ -1,4 +1,4 @@
-"""Plain numbers (`-12`, `2.50`, `\\frac{3}{4}`) and their exact comparison (GRADING.md rule 7).
+"""Plain numbers (`-12`, `2.50`, `\\frac{3}{4}`) and their exact comparison (grading-policy rule 7).
 
 The one definition of a plain number: the grader's fast path (`verifier/verify.py`) decides a
 plain answer against a plain gold here, without sympy, and the pool (`verifier/pool.py`) uses the

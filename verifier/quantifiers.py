@@ -1,4 +1,4 @@
-"""Trailing quantifiers of solution families (GRADING.md rule 13).
+"""Trailing quantifiers of solution families (grading-policy rule 13).
 
 `\\frac{\\pi}{4} + k\\pi \\text{ for } k \\in \\mathbb{Z}`, `..., k \\in \\mathbb{Z}`,
 `..., where k is an integer`, `... for any integer k`: the clause belongs to the answer. It is

@@ -1,6 +1,6 @@
-"""Answers as subsets of the real line: intervals, inequalities, unions (GRADING.md rule 14).
+"""Answers as subsets of the real line: intervals, inequalities, unions (grading-policy rule 14).
 
-Decision (GRADING.md is silent): a two-element bracket `(a, b)` is an ordered pair unless it
+Decision (the grading policy is silent): a two-element bracket `(a, b)` is an ordered pair unless it
 is clearly an interval (mixed brackets, an infinite endpoint) or the other answer is a set
 (an inequality, a union, another clear interval); then `(a, b)` with a < b is an open interval.
 """

@@ -4,7 +4,7 @@ Everything here runs on raw model output in the service process (the pool extrac
 there to build its cache keys), so every function is O(len(text)): braces are paired in one
 pass, each math-span closer is searched for at most once per position (a failed search is
 remembered: no closer after p means none after any q > p), and no regex can backtrack over
-more than one run of characters. See GRADING.md rules 2-4.
+more than one run of characters. See grading-policy rules 2-4.
 """
 
 from __future__ import annotations

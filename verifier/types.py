@@ -25,12 +25,12 @@ class Verdict(enum.Enum):
 
 @dataclass(frozen=True)
 class VerifyOptions:
-    """The per-request options of GRADING.md (defaults = the policy)."""
+    """The per-request options of docs/grading-policy.md (defaults = the policy)."""
 
     require_think: bool = False  # DeepScaleR's format gate: both <think> and </think> required
     rel_tol: float = 0.0  # 0 = exact; > 0 allows |a-b| <= rel_tol*max(|a|,|b|) for real numbers
     percent_as_fraction: bool = False  # allow 50\% == 0.5
-    # Where the final answer is read (GRADING.md rule 4): "strict" (the default, for RL) or
+    # Where the final answer is read (grading-policy rule 4): "strict" (the default, for RL) or
     # "lenient" (for evaluating instruct models: also "Final answer" headings, the last math
     # span or number of the final sentence, when the strict rules find nothing).
     extraction: str = "strict"

@@ -1,4 +1,4 @@
-"""verify(response, gold, options) -> Result: the outcome grader (GRADING.md).
+"""verify(response, gold, options) -> Result: the outcome grader (docs/grading-policy.md).
 
 Pipeline: extract (rules 1-5) -> pre-checks (rules 20-21) -> fast exact-rational path for
 plain numbers -> normalize -> parse (whitelist, no eval) -> compare (rules 6-19). Pure and
@@ -90,7 +90,7 @@ def _grade_extracted(extracted: str, gold: str, options: VerifyOptions) -> Resul
         return Result(Verdict.UNPARSEABLE, reason="empty gold answer", extracted=answer)
     if options.extraction == "lenient" and "=" not in gold_s:
         compared = drop_assignment(answer)
-        if compared != answer:  # lenient: `f(1) = 23` stands for `23` (GRADING.md rule 4)
+        if compared != answer:  # lenient: `f(1) = 23` stands for `23` (grading-policy rule 4)
             result = _compare(gold_s, compared, options)
             if result.correct:
                 note = f"{result.reason}; lenient: compared the value after the leading '='"

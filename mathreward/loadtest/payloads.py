@@ -6,7 +6,7 @@ What a GRPO trainer sends at the end of a step: for each prompt a group of 8-16 
 each a long reasoning trace in `<think>...</think>` followed by a short solution with a boxed
 answer. Most responses of a group agree on one or two final answers (the policy is confident, right
 or wrong), so many (gold, answer) pairs repeat: the verifier's dedupe and cache are exercised the
-way real traffic exercises them. A small share of answers is hostile (GRADING.md rule 21:
+way real traffic exercises them. A small share of answers is hostile (grading-policy rule 21:
 exponent towers, huge factorials, 50 KB answers, 50,000-digit numbers, deep braces, code), so a
 load test also shows that those cost nothing to the rest of the batch.
 
@@ -55,7 +55,7 @@ FILLER = (
 class Problem:
     text: str
     gold: str
-    equivalent: str  # the same value written differently (GRADING.md rule 6/11)
+    equivalent: str  # the same value written differently (grading-policy rule 6/11)
     wrong: tuple[str, ...]  # plausible wrong answers (off by one, rounded, sign slip)
     steps: tuple[str, ...]  # the short worked solution after </think>
 

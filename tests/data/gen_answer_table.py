@@ -1,4 +1,5 @@
-"""Generate tests/data/answer_table.jsonl: (gold, response, expected) rows for GRADING.md.
+"""Generate tests/data/answer_table.jsonl: (gold, response, expected) rows for the grading policy
+(docs/grading-policy.md).
 
 Run: .venv/bin/python tests/data/gen_answer_table.py   (rewrites answer_table.jsonl)
 
@@ -1069,7 +1070,7 @@ def value_form_rows() -> None:
 
 
 def blind_rows() -> None:
-    """Rows written from GRADING.md alone, before checking them against the grader."""
+    """Rows written from docs/grading-policy.md alone, before checking them against the grader."""
     rows = {
         "6": [
             ("\\frac{4}{6}", ("\\frac{2}{3}"), 1),

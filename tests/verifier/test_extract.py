@@ -1,4 +1,4 @@
-"""Extraction rules 1-5 of GRADING.md: where the final answer is.
+"""Extraction rules 1-5 of docs/grading-policy.md: where the final answer is.
 
 Run: .venv/bin/pytest tests/verifier/test_extract.py -q
 """
@@ -141,7 +141,7 @@ def test_statement_chains_and_hedges_are_not_paid(response: str, gold: str) -> N
     assert not verify(response, gold).correct
 
 
-# -- GSM8K's `#### X` (GRADING.md rule 4, issue 14 item 11) ----------------------------------
+# -- GSM8K's `#### X` (grading-policy rule 4, issue 14 item 11) ----------------------------------
 
 @pytest.mark.parametrize(
     ("response", "expected"),

@@ -1,5 +1,5 @@
 """The extraction option end to end: proto field, `mathreward verify --extraction`, and a real
-server answering per request with `extracted_by` (GRADING.md rule 4).
+server answering per request with `extracted_by` (grading-policy rule 4).
 
 Run: .venv/bin/pytest tests/verifier/test_extraction_option.py -q
 """

@@ -1,4 +1,4 @@
-"""Lenient extraction (GRADING.md rule 4, `VerifyOptions(extraction="lenient")`).
+"""Lenient extraction (grading-policy rule 4, `VerifyOptions(extraction="lenient")`).
 
 Run: .venv/bin/pytest tests/verifier/test_lenient.py -q
 """

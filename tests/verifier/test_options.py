@@ -1,4 +1,4 @@
-"""The per-request options of GRADING.md: require_think, rel_tol, percent_as_fraction.
+"""The per-request options of docs/grading-policy.md: require_think, rel_tol, percent_as_fraction.
 
 Run: .venv/bin/pytest tests/verifier/test_options.py -q
 """
