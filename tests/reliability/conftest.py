@@ -31,6 +31,16 @@ UNARY_METHODS = ("VerifyAnswers", "ScoreSteps", "ComputeReward")
 STREAM_METHODS = ("VerifyAnswersStream",)
 
 
+def eventually(check: Callable[[], bool], limit_s: float = 15.0) -> bool:
+    """Wait until `check()` holds (the server updates counters just after it answers)."""
+    deadline = time.monotonic() + limit_s
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 @dataclass
 class ServeProcess:
     proc: subprocess.Popen

@@ -11,7 +11,6 @@ not send the message.
 from __future__ import annotations
 
 import asyncio
-import time
 
 import grpc
 import pytest
@@ -23,7 +22,7 @@ from mathreward.errors import RewardRpcError, error_info
 from mathreward.metrics import ServiceMetrics
 from verifier.types import Verdict, VerifyItem
 
-from .conftest import SERVICE, STREAM_METHODS, UNARY_METHODS
+from .conftest import SERVICE, STREAM_METHODS, UNARY_METHODS, eventually
 from .raw_h2 import raw_grpc_call
 
 NO_RETRY = RetryPolicy(max_attempts=1)
@@ -59,15 +58,6 @@ def handled(metrics: ServiceMetrics, method: str, code: str) -> float:
          "grpc_type": "server_stream" if method in STREAM_METHODS else "unary",
          "grpc_code": code})
     return value or 0.0
-
-
-def eventually(check, limit_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + limit_s
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 # -- item 9: malformed protobuf ---------------------------------------------------------------
