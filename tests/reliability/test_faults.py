@@ -51,6 +51,14 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def worker_pids(server_pid: int) -> list[int]:
+    """The verifier workers: children of the server's forkserver process (which is the
+    server's child running `multiprocessing.forkserver`; the resource tracker is not one)."""
+    forkservers = [p for p in children(server_pid)
+                   if "forkserver" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+    return [p for f in forkservers for p in children(f)]
+
+
 def in_background(fn, *args) -> tuple[threading.Thread, dict]:
     box: dict = {}
 
@@ -97,18 +105,12 @@ def test_worker_sigkill_mid_batch_costs_only_its_items(serve_process) -> None:
     batch = slow_items(400, "k")
     with SyncRewardClient(served.address) as client:
         assert client.health() == "SERVING"
-    workers = children(served.proc.pid)
-    assert workers, "no worker processes found"
+    workers = worker_pids(served.proc.pid)
+    assert len(workers) == 2, "the two worker processes were not found"
     thread, box = in_background(
         lambda: SyncRewardClient(served.address, timeout_s=120).verify_answers(batch))
     time.sleep(0.5)  # let the batch reach the workers (killing earlier is fine too)
-    for pid in workers:
-        try:
-            if "forkserver" not in Path(f"/proc/{pid}/cmdline").read_text():
-                os.kill(pid, signal.SIGKILL)
-                break
-        except OSError:
-            continue
+    os.kill(workers[0], signal.SIGKILL)
     thread.join(150)
     assert "error" not in box, box
     results = box["value"]
