@@ -76,8 +76,10 @@ def _stat(pid: int) -> tuple[int, int]:
 
 
 class Chaos:
-    def __init__(self, server: LocalServer, seconds: float) -> None:
+    def __init__(self, server: LocalServer, seconds: float, skip: frozenset[str] = frozenset()
+                 ) -> None:
         self.server = server
+        self.skip = skip
         self.address = server.address
         self.until = time.monotonic() + seconds
         self.tallies: dict[str, Tally] = collections.defaultdict(Tally)
@@ -244,7 +246,7 @@ class Chaos:
         tally = self.tallies["headers only (raw HTTP/2)"]
         from h2.config import H2Configuration
         from h2.connection import H2Connection
-        from h2.events import StreamEnded, StreamReset, TrailersReceived
+        from h2.events import ResponseReceived, StreamEnded, StreamReset, TrailersReceived
 
         loop = asyncio.get_running_loop()
         while self.running():
@@ -271,7 +273,9 @@ class Chaos:
                     if not data:
                         break
                     for event in conn.receive_data(data):
-                        if isinstance(event, TrailersReceived):
+                        # An abort before any response is "trailers only": one HEADERS frame.
+                        if isinstance(event, TrailersReceived | ResponseReceived) and any(
+                                k == b"grpc-status" for k, _ in event.headers):
                             status = dict(event.headers).get(b"grpc-status", b"?").decode()
                             tally.code(f"grpc-status {status}")
                         if isinstance(event, StreamEnded | StreamReset):
@@ -301,11 +305,17 @@ class Chaos:
     async def run(self) -> None:
         async with grpc.aio.insecure_channel(self.address) as channel:
             stub = reward_pb2_grpc.RewardServiceStub(channel)
-            await asyncio.gather(
-                self.prober(), self.sampler(), self.trainer(stub), self.trainer(stub),
-                self.stream_enders(stub), self.malformed(channel), self.no_token(channel),
-                self.bad_specs(stub), self.overload(stub), self.pathological(stub),
-                self.headers_only(), self.worker_killer())
+            actors = {
+                "trainer": [self.trainer(stub), self.trainer(stub)],
+                "streams": [self.stream_enders(stub)], "malformed": [self.malformed(channel)],
+                "no-token": [self.no_token(channel)], "specs": [self.bad_specs(stub)],
+                "overload": [self.overload(stub)], "pathological": [self.pathological(stub)],
+                "headers-only": [self.headers_only()], "kill": [self.worker_killer()]}
+            work = [c for name, coros in actors.items() for c in coros if name not in self.skip]
+            for name in self.skip:  # created but not run: close them
+                for coro in actors.get(name, []):
+                    coro.close()
+            await asyncio.gather(self.prober(), self.sampler(), *work)
 
 
 def _descendants(root: int) -> list[int]:
@@ -349,6 +359,13 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
+def _reason(error: grpc.aio.AioRpcError) -> str:
+    from mathreward.errors import error_info
+
+    info = error_info(error)
+    return info.reason if info is not None else (error.details() or "")[:60]
+
+
 # -- memory: 16 concurrent near-limit requests -------------------------------------------------
 
 async def memory_run(server: LocalServer, concurrent: int, items: int, text_bytes: int
@@ -374,17 +391,19 @@ async def memory_run(server: LocalServer, concurrent: int, items: int, text_byte
         outcomes = await asyncio.gather(*[call(body, metadata=AUTH, timeout=300)
                                           for _ in range(concurrent)], return_exceptions=True)
         for outcome in outcomes:
-            codes[outcome.code().name if isinstance(outcome, grpc.aio.AioRpcError)
-                  else "OK"] += 1
+            codes[f"{outcome.code().name} ({_reason(outcome)})"
+                  if isinstance(outcome, grpc.aio.AioRpcError) else "OK"] += 1
         no_token = await asyncio.gather(*[call(body, timeout=300) for _ in range(concurrent)],
                                         return_exceptions=True)
         for outcome in no_token:
             codes["no token: " + (outcome.code().name
                                   if isinstance(outcome, grpc.aio.AioRpcError) else "OK")] += 1
     sampler.cancel()
+    await asyncio.sleep(1.0)
+    end_rss, _ = _stat(pid)
     return {"message_mb": round(len(body) / 2**20, 1), "concurrent": concurrent,
             "rss_start_mb": round(start_rss / 2**20), "rss_peak_mb": round(peak[0] / 2**20),
-            "codes": dict(codes)}
+            "rss_end_mb": round(end_rss / 2**20), "codes": dict(codes)}
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -414,20 +433,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", choices=("all", "memory"), default="all")
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--skip", default="", help="comma-separated actors to leave out: "
+                        "trainer, streams, malformed, no-token, specs, overload, pathological, "
+                        "headers-only, kill")
+    parser.add_argument("--max-queued-items", type=int, default=4096,
+                        help="the server's queue limit (small, so bursts are shed)")
+    parser.add_argument("--serve-args", default="", help="more `mathreward serve` flags")
     parser.add_argument("--concurrent", type=int, default=16, help="memory: requests at once")
     parser.add_argument("--items", type=int, default=3500, help="memory: items per request")
     parser.add_argument("--text-bytes", type=int, default=16_000,
                         help="memory: response bytes per item")
     args = parser.parse_args(argv)
     os.environ["MATHREWARD_TOKEN"] = TOKEN
-    extra = ("--request-receive-timeout", "5", "--grace-period", "20")
+    extra = ("--request-receive-timeout", "5", "--grace-period", "20",
+             "--max-queued-items", str(args.max_queued_items), *args.serve_args.split())
     with LocalServer(workers=args.workers, extra_args=extra) as server:
         if args.only == "memory":
             figures = asyncio.run(memory_run(server, args.concurrent, args.items,
                                              args.text_bytes))
             print(json.dumps(figures, indent=2))
         else:
-            chaos = Chaos(server, args.seconds)
+            chaos = Chaos(server, args.seconds, frozenset(filter(None, args.skip.split(","))))
             started = time.monotonic()
             asyncio.run(chaos.run())
             crashed = server.process.poll() is not None
