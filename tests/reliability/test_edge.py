@@ -23,7 +23,7 @@ from mathreward.metrics import ServiceMetrics
 from verifier.types import Verdict, VerifyItem
 
 from .conftest import SERVICE, STREAM_METHODS, UNARY_METHODS, eventually
-from .raw_h2 import raw_grpc_call
+from .raw_h2 import open_connection, raw_grpc_call, read_until_closed, start_call
 
 NO_RETRY = RetryPolicy(max_attempts=1)
 # A length-delimited field 1 claiming 100 bytes with 3 present: no valid parse of any message.
@@ -144,6 +144,20 @@ def test_calls_that_never_send_their_request_are_answered(make_server) -> None:
         (grpc.StatusCode.DEADLINE_EXCEEDED, "REQUEST_NOT_RECEIVED")}
     with SyncRewardClient(srv.address) as client:
         assert client.health() == "SERVING"
+
+
+def test_raw_http2_streams_with_headers_only_are_answered(make_server) -> None:
+    """The attack as reported: one HTTP/2 connection, many streams, headers and no DATA."""
+    srv = make_server(limits=Limits(request_receive_timeout_s=0.5))
+    sock, conn = open_connection(srv.address, timeout=30)
+    try:
+        ids = {start_call(sock, conn, SERVICE + (UNARY_METHODS + STREAM_METHODS)[i % 4], None)
+               for i in range(100)}
+        answers = read_until_closed(sock, conn, ids)
+    finally:
+        sock.close()
+    deadline_exceeded = str(grpc.StatusCode.DEADLINE_EXCEEDED.value[0])
+    assert [answers[i].get("grpc-status") for i in sorted(ids)] == [deadline_exceeded] * 100
 
 
 # -- item 12: bad requests get a precise, bounded answer --------------------------------------
