@@ -316,7 +316,7 @@ class RewardCore:
         """The HTTP gateway's work function: limits, atomic item reservation, `compute_rewards`.
 
         Takes no RPC slot (the gateway has its own connection limits), only verifier places."""
-        with self.admit("ComputeRewardHttp", 0, rpc_slot=False) as ticket:
+        with self.admit("ComputeRewardHttp", len(items), rpc_slot=False) as ticket:
             return await self.compute(ticket, items, spec, options, deadline)
 
     async def compute(self, ticket: Ticket, items: Sequence[RewardItem], spec: RewardSpec,
