@@ -73,7 +73,8 @@ def in_background(fn, *args) -> tuple[threading.Thread, dict]:
 
 
 def test_sigterm_with_unary_and_streams_in_flight(serve_process) -> None:
-    served: ServeProcess = serve_process("--workers", "2", "--grace-period", "60")
+    served: ServeProcess = serve_process("--workers", "2", "--grace-period", "60",
+                                         "--item-timeout", "30")
     unary_items, stream_items = slow_items(300, "u"), slow_items(200, "s")
     first_streamed = threading.Event()
 
@@ -101,7 +102,7 @@ def test_sigterm_with_unary_and_streams_in_flight(serve_process) -> None:
 
 
 def test_worker_sigkill_mid_batch_costs_only_its_items(serve_process) -> None:
-    served: ServeProcess = serve_process("--workers", "2")
+    served: ServeProcess = serve_process("--workers", "2", "--item-timeout", "30")
     batch = slow_items(400, "k")
     with SyncRewardClient(served.address) as client:
         assert client.health() == "SERVING"
@@ -152,7 +153,7 @@ def test_pathological_answers_do_not_stall_health(serve_process) -> None:
 
 def test_sigterm_refuses_new_calls_while_draining(serve_process) -> None:
     served: ServeProcess = serve_process("--workers", "1", "--grace-period", "30",
-                                         "--drain-delay", "2")
+                                         "--drain-delay", "2", "--item-timeout", "30")
     batch = slow_items(150, "d")
     thread, box = in_background(
         lambda: SyncRewardClient(served.address, timeout_s=120).verify_answers(batch))

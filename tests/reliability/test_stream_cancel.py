@@ -42,7 +42,7 @@ def slow_items(n: int, tag: str) -> list[VerifyItem]:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[ServeProcess]:
-    process = start_serve("--workers", "2")
+    process = start_serve("--workers", "2", "--item-timeout", "30")  # no TIMEOUT from CI load
     try:
         yield process
     finally:
