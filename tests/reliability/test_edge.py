@@ -211,3 +211,23 @@ def test_control_characters_in_client_values_cannot_forge_log_lines(serve_proces
     assert not [line for line in lines if "FORGED" in line.split("[", 1)[0]]
     assert any("\\r\\n" in line and "FORGED" in line for line in lines)
     assert all("\x1b" not in line and "\u2028" not in line for line in lines)
+
+
+def test_health_watch_and_reflection_pass_through_the_edge(make_server) -> None:
+    """The edge re-registers every handler (unary requests read by the edge itself): the
+    standard services' streaming shapes still work, auth exemptions included."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    srv = make_server(auth_token="s3cret")
+    with grpc.insecure_channel(srv.address) as channel:
+        watch = health_pb2_grpc.HealthStub(channel).Watch(
+            health_pb2.HealthCheckRequest(service=""), timeout=30)
+        assert next(watch).status == health_pb2.HealthCheckResponse.SERVING
+        srv.drain()
+        assert next(watch).status == health_pb2.HealthCheckResponse.NOT_SERVING
+        reflect = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
+            iter([reflection_pb2.ServerReflectionRequest(list_services="")]),
+            metadata=(("authorization", "Bearer s3cret"),), timeout=30)
+        names = {s.name for s in next(reflect).list_services_response.service}
+    assert "mathreward.v1.RewardService" in names
