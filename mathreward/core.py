@@ -46,11 +46,16 @@ from mathreward.reward_spec import RewardSpec
 from mathreward.rewards import PrmPart, RewardItem, RewardOutcome, RewardParts, compute_rewards
 from mathreward.rewards import outcome_for as reward_outcome_for
 from mathreward.types import StepsItem
+from mathreward.wire import count_items
 from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
 
 if TYPE_CHECKING:
     from prm.engine import PrmEngine
     from verifier.pool import VerifierPool
+
+
+# RPCs whose items go to the verifier queue (ScoreSteps uses the PRM engine's own queue).
+VERIFIER_METHODS = frozenset({"VerifyAnswers", "VerifyAnswersStream", "ComputeReward"})
 
 
 class ServingState:
@@ -173,10 +178,7 @@ class RewardCore:
         Entered synchronously: the checks and the RPC slot are one step."""
         if self.state.draining:
             raise Draining("server is shutting down; retry on another replica")
-        limit = self.limits.max_items_per_request
-        if n_items > limit:
-            raise TooManyItems(f"{n_items} items in one request; the limit is {limit}: split "
-                               "the batch", limit=limit, items=n_items)
+        self.check_item_count(n_items)
         if rpc_slot:
             self.admission.take_rpc()
         ticket = Ticket(self.admission)
@@ -189,6 +191,30 @@ class RewardCore:
             if rpc_slot:
                 self.admission.release_rpc()
             self.metrics.inflight_items.labels(method=method).dec(n_items)
+
+    def check_item_count(self, n_items: int) -> None:
+        limit = self.limits.max_items_per_request
+        if n_items > limit:
+            raise TooManyItems(f"{n_items} items in one request; the limit is {limit}: split "
+                               "the batch", limit=limit, items=n_items)
+
+    def precheck(self, method: str, raw: bytes) -> None:
+        """Refuse, before parsing, a request that admission would refuse anyway: too many
+        items, or more verifier items than the queue has room for now (raises ServiceError).
+        Not a reservation: the handler still reserves atomically after parsing."""
+        count = count_items(raw, max_fields=self.limits.max_items_per_request + 64)
+        if not count.complete:
+            if count.items > self.limits.max_items_per_request:
+                self.check_item_count(count.items)  # at least this many: TOO_MANY_ITEMS
+            return  # unknown: the parse and the handler decide
+        self.check_item_count(count.items)
+        if method in VERIFIER_METHODS and count.items:
+            limit = self.limits.max_queued_items
+            queued = max(self.admission.reserved_items, self.pool.pending_items)
+            if queued + count.items > limit:
+                raise QueueFull(f"{queued} items queued; {count.items} more would pass the "
+                                f"limit of {limit}; retry with backoff", limit=limit,
+                                queued=queued)
 
     def work_deadline(self, remaining: float | None, n_items: int) -> float | None:
         """Absolute monotonic deadline for the work: the call's, less the margin to answer."""

@@ -93,8 +93,10 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
     """Auth, request receipt, metrics and access log for every RPC (module docstring)."""
 
     def __init__(self, metrics: ServiceMetrics, *, admission: Admission | None = None,
-                 auth: AuthCheck | None = None, receive_timeout_s: float = 60.0) -> None:
+                 auth: AuthCheck | None = None, receive_timeout_s: float = 60.0,
+                 precheck: Callable[[str, bytes], None] | None = None) -> None:
         self._metrics = metrics
+        self._precheck = precheck  # (method name, raw message): raises ServiceError to refuse
         self._admission = admission
         self._auth = auth
         self._receive_timeout_s = receive_timeout_s
@@ -170,6 +172,11 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
                     f"progress; {len(raw)} more would pass the limit; retry with backoff",
                     request_bytes=len(raw)))
             record.request_bytes = len(raw)
+            if self._precheck is not None:
+                try:
+                    self._precheck(split_method(record.method)[1], raw)
+                except ServiceError as error:
+                    await self.reject(context, error)
         try:
             return parse(raw)
         except (DecodeError, ValueError, TypeError) as exc:

@@ -127,7 +127,8 @@ def build_server(config: ServerConfig, pool: VerifierPool, engine: PrmEngine | N
     core = RewardCore(config, pool, engine, metrics, state)
     auth = BearerTokenCheck(config.auth_token) if config.auth_token else None
     edge = EdgeInterceptor(metrics, admission=core.admission, auth=auth,
-                           receive_timeout_s=config.limits.request_receive_timeout_s)
+                           receive_timeout_s=config.limits.request_receive_timeout_s,
+                           precheck=core.precheck)
     server = grpc.aio.server(interceptors=[edge], options=server_options(config))
     reward_pb2_grpc.add_RewardServiceServicer_to_server(
         RewardServicer(config, pool, engine, metrics, state, core=core), server)

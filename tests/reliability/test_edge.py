@@ -231,3 +231,20 @@ def test_health_watch_and_reflection_pass_through_the_edge(make_server) -> None:
             metadata=(("authorization", "Bearer s3cret"),), timeout=30)
         names = {s.name for s in next(reflect).list_services_response.service}
     assert "mathreward.v1.RewardService" in names
+
+
+def test_over_limit_requests_are_refused_before_parsing(make_server) -> None:
+    """Items are counted from the wire bytes: a request admission would refuse is refused
+    without being parsed. Proof: its items are not valid protobuf (bad UTF-8 in a string
+    field), yet the answer is about its item count, not MALFORMED_REQUEST."""
+    srv = make_server(limits=Limits(max_items_per_request=3, max_queued_items=2))
+    bad_item = b"\x12\x01\xff"  # VerifyItem.response = b"\xff": not UTF-8, fails to parse
+    field_1 = b"\x0a" + bytes([len(bad_item)]) + bad_item  # one `items` entry
+    too_many = raw_unary(srv.address, "VerifyAnswers", field_1 * 4)
+    assert (too_many.code(), error_info(too_many).reason) == (
+        grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_ITEMS")
+    queue_full = raw_unary(srv.address, "ComputeReward", field_1 * 3)
+    assert (queue_full.code(), error_info(queue_full).reason) == (
+        grpc.StatusCode.RESOURCE_EXHAUSTED, "QUEUE_FULL")
+    malformed = raw_unary(srv.address, "VerifyAnswers", field_1)  # admissible: parsed
+    assert error_info(malformed).reason == "MALFORMED_REQUEST"
