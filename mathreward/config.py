@@ -7,13 +7,10 @@ other module receives these objects. Defaults are the production defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from mathreward.reward_spec import DEFAULT_SPEC, RewardSpec
+from prm.types import PrmConfig
 from verifier.pool import PoolConfig
-
-if TYPE_CHECKING:  # prm.engine imports torch; the server imports it only when a PRM is configured
-    from prm.engine import PrmConfig
 
 
 @dataclass(frozen=True)
@@ -25,11 +22,30 @@ class Limits:
     # RESOURCE_LIMIT verdict / TOO_LONG status without being graded: an item outcome, not a
     # request failure, so one runaway generation never fails a trainer's batch.
     max_text_bytes: int = 64 * 1024
+    # ScoreSteps (and ComputeReward with a PRM term): steps per item and bytes per step. Checked
+    # by length before any text reaches the PRM; over them the item gets status TOO_LONG (or
+    # verdict RESOURCE_LIMIT in ComputeReward) with the reason, without being encoded.
+    max_steps_per_item: int = 256
+    max_step_bytes: int = 16 * 1024
     # Whole request message; grpc-core answers RESOURCE_EXHAUSTED (no ErrorInfo) above it.
+    # 64 MiB = max_items_per_request (4,096) x 16 KiB, the mean size of an item that this limit
+    # lets through at full batch size (a 4k-token response is ~16 KB of text, plus its gold
+    # answer and protobuf framing of a few bytes); 1,024 items can each use the whole
+    # max_text_bytes (1,024 x 64 KiB = 64 MiB). Larger batches of long texts must be split.
     max_receive_message_bytes: int = 64 * 1024 * 1024
     max_send_message_bytes: int = 64 * 1024 * 1024
     max_concurrent_rpcs: int = 64  # RewardService RPCs at once (RESOURCE_EXHAUSTED TOO_MANY_RPCS)
     max_queued_items: int = 16384  # verifier items queued + running (RESOURCE_EXHAUSTED QUEUE_FULL)
+    # Serialized RewardService request bytes held by calls in flight, taken when a message
+    # arrives and before it is parsed (over it: RESOURCE_EXHAUSTED OVERLOADED, retryable). A
+    # parsed request takes about 2-3x its wire size in Python objects, so the default of
+    # 4 full-size messages (256 MiB) bounds request memory near 1 GiB, whatever the number of
+    # concurrent callers (docs/reliability.md has the measurement).
+    max_inflight_request_bytes: int = 256 * 1024 * 1024
+    # Seconds a call may take from its headers to its (complete) request message. A call whose
+    # client never sends the message is answered DEADLINE_EXCEEDED (REQUEST_NOT_RECEIVED) and its
+    # memory freed; without it, every such call would be held for as long as the connection.
+    request_receive_timeout_s: float = 60.0
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ class ServiceError(MathRewardError):
         super().__init__(message)
         self.message = message
         # Machine-readable facts for ErrorInfo.metadata (limit values, field names).
-        self.metadata = {key: str(value) for key, value in metadata.items()}
+        self.metadata = {key: clip(str(value), MAX_METADATA_VALUE_CHARS)
+                         for key, value in metadata.items()}
 
 
 class InvalidRequest(ServiceError):
@@ -39,6 +40,10 @@ class InvalidRequest(ServiceError):
 
 class TooManyItems(InvalidRequest):
     """More items in one request than `Limits.max_items_per_request`."""
+
+
+class MalformedRequest(InvalidRequest):
+    """The request message is not a valid protobuf of the method's request type."""
 
 
 class InvalidOptions(InvalidRequest):
@@ -65,6 +70,10 @@ class PrmQueueFull(Overloaded):
     """The PRM engine's bounded queue cannot take this request's items."""
 
 
+class RequestBytesOverBudget(Overloaded):
+    """The request messages in flight would pass `Limits.max_inflight_request_bytes`."""
+
+
 class Unavailable(ServiceError):
     """The server cannot serve now but another replica (or a later retry) can."""
 
@@ -85,6 +94,10 @@ class DeadlineTooShort(ServiceError):
     """The call's deadline leaves no time to do any work and answer."""
 
 
+class RequestNotReceived(ServiceError):
+    """The client opened the call but did not send its request within the receive timeout."""
+
+
 class NotConfigured(ServiceError):
     """The RPC needs a part this server does not run (no PRM engine, no reward module)."""
 
@@ -97,18 +110,21 @@ class PrmRequired(ServiceError):
 # subclass listed here wins over its base; every leaf class has its own reason.
 STATUS_TABLE: tuple[tuple[type[ServiceError], grpc.StatusCode, str], ...] = (
     (TooManyItems, grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_ITEMS"),
+    (MalformedRequest, grpc.StatusCode.INVALID_ARGUMENT, "MALFORMED_REQUEST"),
     (InvalidOptions, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_OPTIONS"),
     (InvalidItem, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ITEM"),
     (InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_REQUEST"),
     (TooManyRpcs, grpc.StatusCode.RESOURCE_EXHAUSTED, "TOO_MANY_RPCS"),
     (QueueFull, grpc.StatusCode.RESOURCE_EXHAUSTED, "QUEUE_FULL"),
     (PrmQueueFull, grpc.StatusCode.RESOURCE_EXHAUSTED, "PRM_QUEUE_FULL"),
+    (RequestBytesOverBudget, grpc.StatusCode.RESOURCE_EXHAUSTED, "REQUEST_BYTES_OVER_BUDGET"),
     (Overloaded, grpc.StatusCode.RESOURCE_EXHAUSTED, "OVERLOADED"),
     (Draining, grpc.StatusCode.UNAVAILABLE, "DRAINING"),
     (NotReady, grpc.StatusCode.UNAVAILABLE, "NOT_READY"),
     (Unavailable, grpc.StatusCode.UNAVAILABLE, "UNAVAILABLE"),
     (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED"),
     (DeadlineTooShort, grpc.StatusCode.DEADLINE_EXCEEDED, "DEADLINE_TOO_SHORT"),
+    (RequestNotReceived, grpc.StatusCode.DEADLINE_EXCEEDED, "REQUEST_NOT_RECEIVED"),
     (NotConfigured, grpc.StatusCode.UNIMPLEMENTED, "NOT_CONFIGURED"),
     (PrmRequired, grpc.StatusCode.FAILED_PRECONDITION, "PRM_NOT_CONFIGURED"),
 )
@@ -117,7 +133,20 @@ STATUS_TABLE: tuple[tuple[type[ServiceError], grpc.StatusCode, str], ...] = (
 # grpc-core also answers RESOURCE_EXHAUSTED for a message over the size limit, without an
 # ErrorInfo; retrying that would fail the same way, so it is not retried.
 RETRYABLE_OVERLOAD_REASONS = frozenset({"TOO_MANY_RPCS", "QUEUE_FULL", "PRM_QUEUE_FULL",
-                                        "OVERLOADED"})
+                                        "OVERLOADED", "REQUEST_BYTES_OVER_BUDGET"})
+
+# Longest status message and ErrorInfo metadata value sent back. A message that echoes client
+# text (an unknown preset name) must stay far below grpc's 8 KiB metadata limit: a larger
+# trailer is dropped by the client, which then reports RESOURCE_EXHAUSTED instead of the error.
+MAX_MESSAGE_CHARS = 1000
+MAX_METADATA_VALUE_CHARS = 200
+
+
+def clip(text: str, limit: int) -> str:
+    """`text`, cut to `limit` characters with a marker saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [{len(text) - limit} more characters]"
 
 
 def status_of(error: ServiceError) -> tuple[grpc.StatusCode, str]:
@@ -134,7 +163,8 @@ def to_grpc_status(error: ServiceError) -> grpc.Status:
     info = error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN, metadata=error.metadata)
     detail = any_pb2.Any()
     detail.Pack(info)
-    status = status_pb2.Status(code=code.value[0], message=error.message, details=[detail])
+    message = clip(error.message, MAX_MESSAGE_CHARS)
+    status = status_pb2.Status(code=code.value[0], message=message, details=[detail])
     return rpc_status.to_status(status)
 
 

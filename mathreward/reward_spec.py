@@ -67,6 +67,15 @@ class RewardSpec:
             value = getattr(self, field)
             if not isinstance(value, int | float) or not math.isfinite(value):
                 raise SpecError(f"reward spec field {field} must be a finite number, got {value!r}")
+        # Each field finite is not enough: 1e308 * 1e308 (weight x reward) or the sum of two
+        # huge terms overflows to inf. The largest |reward| any verdict and PRM score in [0, 1]
+        # can give must be finite too, so no combination can answer inf or nan.
+        worst = (abs(self.orm_weight) * max(abs(self.correct_reward), abs(self.incorrect_reward),
+                                            abs(self.format_penalty_reward))
+                 + abs(self.prm_weight))
+        if not math.isfinite(worst):
+            raise SpecError("reward spec values overflow: |orm_weight| x the largest |reward| + "
+                            "|prm_weight| must be a finite number")
 
     @property
     def needs_prm(self) -> bool:
@@ -143,6 +152,7 @@ def _build_presets() -> dict[str, RewardSpec]:
 
 PRESETS: dict[str, RewardSpec] = _build_presets()  # read-only after import
 DEFAULT_SPEC = PRESETS["orm"]
+PRESET_ECHO_CHARS = 200  # an unknown preset name is echoed in the error up to this length
 
 
 def get_preset(name: str) -> RewardSpec:
@@ -152,7 +162,8 @@ def get_preset(name: str) -> RewardSpec:
         return PRESETS[key]
     except KeyError:
         known = ", ".join(PRESETS)
-        raise SpecError(f"unknown reward spec preset {name!r}; known: {known}") from None
+        shown = repr(name[:PRESET_ECHO_CHARS]) + ("..." if len(name) > PRESET_ECHO_CHARS else "")
+        raise SpecError(f"unknown reward spec preset {shown}; known: {known}") from None
 
 
 def parse_spec_list(text: str) -> list[RewardSpec]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mathreward.reward_spec import RewardSpec, aggregate, combine
+from prm.steps import split_steps
 from verifier.types import Result, Verdict, VerifyItem, VerifyOptions
 
 
@@ -127,7 +128,6 @@ def outcome_for(spec: RewardSpec, item_id: str, parts: RewardParts) -> RewardOut
 def _split(item: RewardItem, separator: str) -> tuple[str, ...]:
     if item.steps:
         return item.steps
-    from prm.steps import split_steps  # lazy: ORM-only callers never import prm
 
     return tuple(split_steps(item.response, separator))
 

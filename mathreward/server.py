@@ -28,9 +28,10 @@ from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
 from mathreward._pb import reward_pb2, reward_pb2_grpc
-from mathreward.auth import BearerTokenInterceptor
+from mathreward.auth import BearerTokenCheck
 from mathreward.config import ServerConfig
-from mathreward.interceptors import ObservabilityInterceptor
+from mathreward.core import RewardCore
+from mathreward.interceptors import EdgeInterceptor
 from mathreward.metrics import ServiceMetrics
 from mathreward.servicer import RewardServicer, ServingState
 
@@ -124,13 +125,15 @@ def build_server(config: ServerConfig, pool: VerifierPool, engine: PrmEngine | N
                  metrics: ServiceMetrics) -> tuple[grpc.aio.Server, int,
                                                    health_aio.HealthServicer, ServingState]:
     """The gRPC server with every service registered and its port bound (not started)."""
-    interceptors: list[grpc.aio.ServerInterceptor] = [ObservabilityInterceptor(metrics)]
-    if config.auth_token:
-        interceptors.append(BearerTokenInterceptor(config.auth_token, metrics.on_rejection))
-    server = grpc.aio.server(interceptors=interceptors, options=server_options(config))
     state = ServingState()
+    core = RewardCore(config, pool, engine, metrics, state)
+    auth = BearerTokenCheck(config.auth_token) if config.auth_token else None
+    edge = EdgeInterceptor(metrics, admission=core.admission, auth=auth,
+                           receive_timeout_s=config.limits.request_receive_timeout_s,
+                           precheck=core.precheck)
+    server = grpc.aio.server(interceptors=[edge], options=server_options(config))
     reward_pb2_grpc.add_RewardServiceServicer_to_server(
-        RewardServicer(config, pool, engine, metrics, state), server)
+        RewardServicer(config, pool, engine, metrics, state, core=core), server)
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     if config.reflection:

@@ -86,6 +86,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-message-bytes", type=int, default=_L.max_receive_message_bytes)
     p.add_argument("--max-concurrent-rpcs", type=int, default=_L.max_concurrent_rpcs)
     p.add_argument("--max-queued-items", type=int, default=_L.max_queued_items)
+    p.add_argument("--max-steps-per-item", type=int, default=_L.max_steps_per_item,
+                   help="PRM steps per item; more: status too_long, never encoded")
+    p.add_argument("--max-step-bytes", type=int, default=_L.max_step_bytes,
+                   help="bytes per PRM step; more: status too_long, never encoded")
+    p.add_argument("--max-inflight-request-bytes", type=int,
+                   default=_L.max_inflight_request_bytes,
+                   help="request message bytes held by calls in flight (RESOURCE_EXHAUSTED)")
+    p.add_argument("--request-receive-timeout", type=float,
+                   default=_L.request_receive_timeout_s,
+                   help="seconds from a call's headers to its whole request message")
     p.add_argument("--grace-period", type=float, default=_D.grace_period_s,
                    help="seconds in-flight RPCs get to finish on SIGTERM")
     p.add_argument("--drain-delay", type=float, default=_D.drain_delay_s,
@@ -176,7 +186,11 @@ def build_config(args: argparse.Namespace) -> ServerConfig:
     limits = Limits(max_items_per_request=args.max_items, max_text_bytes=args.max_text_bytes,
                     max_receive_message_bytes=args.max_message_bytes,
                     max_concurrent_rpcs=args.max_concurrent_rpcs,
-                    max_queued_items=args.max_queued_items)
+                    max_queued_items=args.max_queued_items,
+                    max_steps_per_item=args.max_steps_per_item,
+                    max_step_bytes=args.max_step_bytes,
+                    max_inflight_request_bytes=args.max_inflight_request_bytes,
+                    request_receive_timeout_s=args.request_receive_timeout)
     pool = PoolConfig(workers=args.workers, item_timeout_s=args.item_timeout,
                       memory_limit_mb=args.memory_limit_mb)
     prm = _prm_config(args)

@@ -64,3 +64,12 @@ def test_prm_flags_reach_the_prm_config() -> None:
     assert (prm.device, prm.encode_processes, prm.model_path) == ("cpu", 3, None)
     with pytest.raises(SystemExit):
         build_config(build_parser().parse_args(["serve", "--prm-encode-processes", "-1"]))
+
+
+def test_edge_limit_flags_reach_the_config(monkeypatch) -> None:
+    monkeypatch.delenv("MATHREWARD_TOKEN", raising=False)
+    limits = config_for("--max-steps-per-item", "5", "--max-step-bytes", "300",
+                        "--max-inflight-request-bytes", "4096",
+                        "--request-receive-timeout", "2.5").limits
+    assert (limits.max_steps_per_item, limits.max_step_bytes, limits.max_inflight_request_bytes,
+            limits.request_receive_timeout_s) == (5, 300, 4096, 2.5)
