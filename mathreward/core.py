@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from mathreward.config import Limits, ServerConfig
 from mathreward.errors import (
     DeadlineTooShort,
     Draining,
+    InvalidOptions,
     NotConfigured,
     NotReady,
     PrmQueueFull,
@@ -375,6 +377,10 @@ class RewardCore:
                                               deadline) if work else []
         for index, outcome in zip(work, computed, strict=True):
             outcomes[index] = outcome
+        for outcome in outcomes:  # the spec was checked to give finite rewards; make sure
+            if outcome is None or not math.isfinite(outcome.reward):
+                raise InvalidOptions(f"reward spec {spec.label[:200]!r} gives a non-finite "
+                                     "reward", field="spec")
         return outcomes  # type: ignore[return-value]  # every slot is filled above
 
     async def _compute_or_map(self, engine: StepScorer | None, items: list[RewardItem],

@@ -123,8 +123,9 @@ class ServerHandle:
 
 def build_server(config: ServerConfig, pool: VerifierPool, engine: PrmEngine | None,
                  metrics: ServiceMetrics) -> tuple[grpc.aio.Server, int,
-                                                   health_aio.HealthServicer, ServingState]:
-    """The gRPC server with every service registered and its port bound (not started)."""
+                                                   health_aio.HealthServicer, RewardCore]:
+    """The gRPC server with every service registered and its port bound (not started), and the
+    reward core its handlers (and the HTTP gateway) work through."""
     state = ServingState()
     core = RewardCore(config, pool, engine, metrics, state)
     auth = BearerTokenCheck(config.auth_token) if config.auth_token else None
@@ -149,14 +150,15 @@ def build_server(config: ServerConfig, pool: VerifierPool, engine: PrmEngine | N
     metrics.watch_queue("verifier", lambda: pool.pending_items)
     if engine is not None:
         metrics.watch_queue("prm", lambda: engine.pending_items)
-    return server, port, health, state
+    return server, port, health, core
 
 
 async def start_server(config: ServerConfig, pool: VerifierPool, engine: PrmEngine | None = None,
                        metrics: ServiceMetrics | None = None) -> ServerHandle:
     """Build and start the server on the running loop; SERVING once the PRM is warm."""
     metrics = metrics if metrics is not None else ServiceMetrics()
-    server, port, health, state = build_server(config, pool, engine, metrics)
+    server, port, health, core = build_server(config, pool, engine, metrics)
+    state = core.state
     for name in ("", SERVICE_NAME):
         await health.set(name, NOT_SERVING)
     await server.start()
@@ -166,7 +168,7 @@ async def start_server(config: ServerConfig, pool: VerifierPool, engine: PrmEngi
     if engine is not None and not engine.ready:
         await engine.start()  # load + warm up on the engine's inference thread
     if config.http_port is not None:
-        handle.http_gateway = await _start_http_gateway(config, pool, engine, metrics, state)
+        handle.http_gateway = await _start_http_gateway(config, core)
     await handle.set_serving()
     log.info("serving", extra={"port": port, "metrics_port": handle.metrics_port,
                                "http_port": handle.http_port,
@@ -188,22 +190,20 @@ async def _start_metrics_http(config: ServerConfig, metrics: ServiceMetrics) -> 
     return endpoint
 
 
-async def _start_http_gateway(config: ServerConfig, pool: VerifierPool, engine: PrmEngine | None,
-                              metrics: ServiceMetrics, state: ServingState) -> Any:
-    """OpenRLHF's HTTP endpoint, computing through a servicer that shares this server's state
-    (limits, queues, drain flag), with the gRPC port's host, token and TLS."""
+async def _start_http_gateway(config: ServerConfig, core: RewardCore) -> Any:
+    """OpenRLHF's HTTP endpoint, computing through the gRPC port's reward core (the same limits,
+    atomic admission, queues and drain flag), with the gRPC port's host, token and TLS."""
     from mathreward.http_edge import server_ssl_context
     from mathreward.http_gateway import GatewayConfig, HttpGateway
 
-    if config.http_spec.needs_prm and engine is None:
+    if config.http_spec.needs_prm and core.engine is None:
         raise ValueError(f"http_spec {config.http_spec.label} needs the PRM; this server has none")
-    servicer = RewardServicer(config, pool, engine, metrics, state)
     gateway = HttpGateway(
         GatewayConfig(host=config.host, port=config.http_port or 0, spec=config.http_spec,
                       max_items=config.limits.max_items_per_request, limits=config.http,
                       token=config.auth_token),
-        servicer.compute_outcomes, draining=lambda: state.draining,
-        on_reject=metrics.on_rejection, ssl_context=server_ssl_context(config.tls))
+        core.compute_outcomes, draining=lambda: core.state.draining,
+        on_reject=core.metrics.on_rejection, ssl_context=server_ssl_context(config.tls))
     await gateway.start()
     return gateway
 

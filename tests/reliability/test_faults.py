@@ -131,8 +131,6 @@ PATHOLOGICAL = [
 ]
 
 
-@pytest.mark.xfail(strict=False, reason="issue 13 item 2: answer extraction runs in the server "
-                   "process in quadratic time (verifier/extract.py, fixed on the verifier branch)")
 def test_pathological_answers_do_not_stall_health(serve_process) -> None:
     served: ServeProcess = serve_process("--workers", "2")
     thread, box = in_background(
