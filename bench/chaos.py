@@ -36,9 +36,9 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from bench.server_proc import LocalServer
 from mathreward._pb import reward_pb2 as pb
 from mathreward._pb import reward_pb2_grpc
+from mathreward.loadtest.server_proc import LocalServer, worker_pids
 
 SERVICE = "/mathreward.v1.RewardService/"
 TOKEN = "chaos-token"
@@ -316,47 +316,6 @@ class Chaos:
                 for coro in actors.get(name, []):
                     coro.close()
             await asyncio.gather(self.prober(), self.sampler(), *work)
-
-
-def _descendants(root: int) -> list[int]:
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry)] = int(stat[stat.rindex(")") + 2:].split()[1])
-    found, todo = [], [root]
-    while todo:
-        parent = todo.pop()
-        kids = [p for p, pp in parents.items() if pp == parent]
-        found += kids
-        todo += kids
-    return found
-
-
-def worker_pids(server_pid: int) -> list[int]:
-    """The verifier workers: children of the server's forkserver process."""
-    children = _descendants(server_pid)
-    servers = [p for p in children if b"forkserver" in _cmdline(p)
-               and _parent(p) == server_pid]
-    return [p for p in children if _parent(p) in servers]
-
-
-def _parent(pid: int) -> int:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return -1
-    return int(stat[stat.rindex(")") + 2:].split()[1])
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
 
 
 def _reason(error: grpc.aio.AioRpcError) -> str:

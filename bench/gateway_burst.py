@@ -32,7 +32,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bench.server_proc import tree_cpu_seconds
+from mathreward.loadtest.server_proc import tree_cpu_seconds
 
 PROMPT = "<|im_start|>user\nWhat is the answer?<|im_end|>\n<|im_start|>assistant\n"
 

@@ -47,6 +47,34 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return ppid, (utime + stime + cutime + cstime) / CLK_TCK
 
 
+def descendants(root: int) -> list[int]:
+    """Every live descendant of `root` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (stat := _stat(int(entry))) is not None:
+            children.setdefault(stat[0], []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def worker_pids(server_pid: int) -> list[int]:
+    """The verifier workers of a `mathreward serve` process: children of its forkserver (the
+    server's child running `multiprocessing.forkserver`; the resource tracker is not one)."""
+    def cmdline(pid: int) -> bytes:
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return b""
+
+    forkservers = [p for p in descendants(server_pid) if b"forkserver" in cmdline(p)
+                   and (_stat(p) or (-1,))[0] == server_pid]
+    return [p for f in forkservers for p in descendants(f)]
+
+
 def tree_cpu_seconds(root: int) -> float:
     """CPU seconds used by `root` and all its live descendants (plus their reaped children)."""
     stats = {}

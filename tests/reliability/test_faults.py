@@ -16,12 +16,12 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from mathreward.client import RetryPolicy, SyncRewardClient
 from mathreward.errors import RewardRpcError
+from mathreward.loadtest.server_proc import worker_pids
 from verifier.types import Verdict, VerifyItem
 
 from .conftest import ServeProcess, eventually
@@ -30,33 +30,6 @@ from .conftest import ServeProcess, eventually
 def slow_items(n: int, tag: str) -> list[VerifyItem]:
     return [VerifyItem(f"{tag}{i}", rf"\boxed{{\frac{{{2 * (i + 9)}}}{{2x+{2 * (i + 9)}}}}}",
                        rf"\frac{{{i + 9}}}{{x+{i + 9}}}") for i in range(n)]
-
-
-def children(pid: int) -> list[int]:
-    """Every live descendant of `pid` (from /proc)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat[stat.rindex(")") + 2:].split()[1])
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        kids = [p for p, pp in parents.items() if pp == parent]
-        found += kids
-        todo += kids
-    return found
-
-
-def worker_pids(server_pid: int) -> list[int]:
-    """The verifier workers: children of the server's forkserver process (which is the
-    server's child running `multiprocessing.forkserver`; the resource tracker is not one)."""
-    forkservers = [p for p in children(server_pid)
-                   if "forkserver" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
-    return [p for f in forkservers for p in children(f)]
 
 
 def in_background(fn, *args) -> tuple[threading.Thread, dict]:
