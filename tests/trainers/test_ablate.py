@@ -153,3 +153,19 @@ def test_ablate_demo_command_in_process(tmp_path, capsys):
     assert data["n_values"] == [1, 2, 4] and data["responses"] == 24
     assert data["best_of_n"]["orm"]["4"] == data["pass_at_n"]["4"]  # the ORM is an oracle
     assert (tmp_path / "best_of_n.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ablate_on_a_server_reports_what_it_reports_in_process(tmp_path, server, capsys):
+    """Both go through the same Backend interface: the same numbers (only the measured cost
+    differs), and no progress bar when stderr is not a terminal."""
+    rollouts = tmp_path / "rollouts.jsonl"
+    rollouts.write_text("".join(json.dumps(r) + "\n" for r in demo_rollouts(5, 4, seed=1)))
+    common = ["ablate", str(rollouts), "--specs", "orm,orm_deepscaler"]
+    assert main([*common, "--out", str(tmp_path / "local"), "--workers", "1"]) == 0
+    assert "%|" not in capsys.readouterr().err
+    assert main([*common, "--out", str(tmp_path / "remote"), "--server", server.address]) == 0
+    local, remote = (json.loads((tmp_path / d / "ablation.json").read_text())
+                     for d in ("local", "remote"))
+    local.pop("cost_s_per_item")
+    remote.pop("cost_s_per_item")
+    assert local == remote and local["responses"] == 20
