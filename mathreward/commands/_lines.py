@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from mathreward.commands._streams import open_input
+
 T = TypeVar("T")
 
 
@@ -130,8 +132,6 @@ def load(command: str, path: str, parse: Callable[[dict, int], T], *,
          skip_bad: bool = False) -> Lines[T] | None:
     """Read the items of file `path` (`-`: stdin) for `command`; None after printing the one
     line that says why the input cannot be used (an unreadable file, a bad line): exit code 2."""
-    from mathreward.commands._streams import open_input
-
     try:
         with open_input(path, binary=True) as source:
             return read_jsonl(source, parse, skip_bad=skip_bad)

@@ -26,6 +26,7 @@ from mathreward.commands._lines import add_skip_bad_flag, load, report_skipped, 
 from mathreward.commands._progress import progress
 from mathreward.commands._streams import open_output
 from mathreward.types import StepsItem, StepsResult
+from prm.steps import split_steps
 from prm.types import PrmConfig
 from verifier.types import VerifyOptions
 
@@ -53,8 +54,6 @@ def add_parser(subparsers: Any) -> None:
 
 def item_parser(separator: str):
     """The line parser: `steps` (a list of strings) or a `response` string split into steps."""
-    from prm.steps import split_steps
-
     def parse(record: dict, number: int) -> StepsItem:
         if "steps" in record:
             steps = strings(record, "steps")
