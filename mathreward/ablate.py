@@ -70,24 +70,6 @@ class AblationReport:
         }
 
 
-def read_rollouts(lines: Sequence[str]) -> list[Problem]:
-    """Parse rollout lines; ValueError naming the line for malformed input."""
-    problems = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-            responses = tuple(str(r) for r in rec["responses"])
-            problems.append(Problem(id=str(rec.get("id", number)), problem=str(rec["problem"]),
-                                    gold=str(rec["gold"]), responses=responses))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"rollouts line {number}: {exc!r}") from None
-        if not responses:
-            raise ValueError(f"rollouts line {number}: no responses")
-    return problems
-
-
 def n_values(n_max: int) -> list[int]:
     """1, 2, 4, ... up to n_max, plus n_max itself."""
     values, n = [], 1

@@ -94,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(named if named in COMMAND_MODULES else None).parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # `mathreward verify IN.jsonl | head -1`: no traceback
+        from mathreward.commands._streams import quiet_broken_pipe
+
+        return quiet_broken_pipe()
     except Exception as exc:  # noqa: BLE001 - user errors get one line; bugs keep the traceback
         line = startup_error_line(args.command, exc)
         if line is None or os.environ.get("MATHREWARD_DEBUG"):

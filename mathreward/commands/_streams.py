@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from typing import IO
@@ -27,3 +28,18 @@ def open_output(path: str) -> Iterator[IO[str]]:
     else:
         with open(path, "w", encoding="utf-8") as handle:
             yield handle
+
+
+BROKEN_PIPE_EXIT = 128 + 13  # what a shell reports for a tool that SIGPIPE ended
+
+
+def quiet_broken_pipe() -> int:
+    """The reader of stdout went away (`mathreward verify IN.jsonl | head -1`): stop quietly,
+    as standard Unix tools do. stdout is pointed at /dev/null so that the interpreter's final
+    flush of the buffered rest does not print a second error at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+    return BROKEN_PIPE_EXIT

@@ -2,13 +2,16 @@
 
     .venv/bin/mathreward reward IN.jsonl [-o OUT.jsonl] [--spec orm] [--server HOST:PORT]
         [--workers N] [--prm PATH] [--device auto] [--require-think] [--extraction lenient]
+        [--skip-bad]
 
 Input lines `{"id", "problem", "response", "gold"}` (`problem` is needed by PRM specs only);
 output lines `{"id", "reward", "verdict", "extracted", "extracted_by", "reason", "prm_aggregate",
 "prm_scored", "step_scores"}` in input order. `-` is stdin/stdout (the default output). Without
 `--server` the rewards are computed in this process (verifier pool; the bundled PRM is loaded
-only for a spec that needs it); with it, by a running service's ComputeReward. A malformed line
-is an error naming the line (exit 2). A progress bar goes to stderr when stderr is a terminal.
+only for a spec that needs it); with it, by a running service's ComputeReward (same output). A
+line that is not a valid item (`response` not a string, `gold` neither a string nor a number,
+...) is an error naming the line and why, exit code 2; `--skip-bad` skips such lines and says
+how many on stderr. A progress bar goes to stderr when stderr is a terminal.
 """
 
 from __future__ import annotations
@@ -17,15 +20,16 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Iterable
 from typing import IO
 
-from tqdm import tqdm
-
-from mathreward.backends import Backend, LocalBackend, RemoteBackend
-from mathreward.commands._streams import open_input, open_output
+from mathreward.backends import Backend, make_backend
+from mathreward.commands._lines import add_skip_bad_flag, load, report_skipped, string
+from mathreward.commands._progress import progress
+from mathreward.commands._streams import open_output
 from mathreward.reward_spec import PRESETS, RewardSpec, SpecError, get_preset
 from mathreward.rewards import RewardItem, RewardOutcome
+from prm.types import PrmConfig
+from verifier.pool import PoolConfig
 from verifier.types import EXTRACTION_MODES, VerifyOptions
 
 CHUNK = 256  # items per ComputeReward call / in-process batch
@@ -46,24 +50,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--extraction", choices=EXTRACTION_MODES, default="strict",
                         help="answer extraction (grading-policy rule 4): strict (default, for RL)"
                              " or lenient (for evaluating instruct models)")
+    add_skip_bad_flag(parser)
     parser.set_defaults(func=run)
 
 
-def read_items(lines: Iterable[str]) -> list[RewardItem]:
-    """Parse input lines; ValueError naming the first malformed line."""
-    items = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-            items.append(RewardItem(id=str(rec.get("id", number)),
-                                    problem=str(rec.get("problem") or ""),
-                                    response=str(rec["response"]), gold=str(rec["gold"])))
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"line {number}: need a JSON object with response and gold "
-                             f"({exc!r})") from None
-    return items
+def parse_item(record: dict, number: int) -> RewardItem:
+    """One input object; ValueError saying why it is not an item."""
+    item_id = record.get("id")
+    return RewardItem(id=str(number if item_id is None else item_id),
+                      problem=string(record, "problem", default=""),
+                      response=string(record, "response"),
+                      gold=string(record, "gold", number_ok=True))
 
 
 def record(outcome: RewardOutcome) -> dict:
@@ -78,36 +75,42 @@ def record(outcome: RewardOutcome) -> dict:
 async def reward_all(items: list[RewardItem], spec: RewardSpec, backend: Backend,
                      sink: IO[str]) -> None:
     """Compute and write the rewards chunk by chunk, in input order."""
-    progress = tqdm(total=len(items), file=sys.stderr, unit="item",
-                    disable=not sys.stderr.isatty())
+    bar = progress(len(items))
     await backend.start()
     try:
         for lo in range(0, len(items), CHUNK):
             chunk = items[lo:lo + CHUNK]
             for outcome in await backend.compute(chunk, spec):
                 sink.write(json.dumps(record(outcome)) + "\n")
-            progress.update(len(chunk))
+            bar.update(len(chunk))
     finally:
-        progress.close()
+        bar.close()
         await backend.close()
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        print("mathreward reward: need --workers >= 1", file=sys.stderr)
+        return 2
     try:
         spec = get_preset(args.spec)
-        with open_input(args.input) as source:
-            items = read_items(source)
-    except (SpecError, ValueError, OSError) as exc:
+    except SpecError as exc:
         print(f"mathreward reward: {exc}", file=sys.stderr)
         return 2
+    lines = load("reward", args.input, parse_item, skip_bad=args.skip_bad)
+    if lines is None:
+        return 2
     options = VerifyOptions(require_think=args.require_think, extraction=args.extraction)
-    backend: Backend = (RemoteBackend(args.server, options) if args.server else
-                        LocalBackend(options, workers=args.workers, prm_path=args.prm,
-                                     need_prm=spec.needs_prm, device=args.device))
+    prm = PrmConfig(model_path=args.prm, device=args.device)
+    backend = make_backend(args.server, options, pool=PoolConfig(workers=args.workers, lazy=True),
+                           prm=prm)
     try:
         with open_output(args.output) as sink:
-            asyncio.run(reward_all(items, spec, backend, sink))
+            asyncio.run(reward_all(lines.items, spec, backend, sink))
     except Exception as exc:  # unreachable server, refused request, missing PRM: say so
+        if isinstance(exc, BrokenPipeError):
+            raise
         print(f"mathreward reward: {exc}", file=sys.stderr)
         return 1
+    report_skipped("reward", lines)
     return 0

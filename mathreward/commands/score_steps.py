@@ -1,13 +1,16 @@
 """`mathreward score-steps`: step scores from the PRM for a JSONL of solutions.
 
     mathreward score-steps IN.jsonl [-o OUT.jsonl] [--prm PATH] [--max-batch-size N]
-        [--device auto|cpu|cuda] [--server HOST:PORT]
+        [--device auto|cpu|cuda] [--server HOST:PORT] [--skip-bad]
 
 Lines `{"id", "problem", "steps": [...]}` in (ProcessBench layout; a `"response"` string instead
 of `"steps"` is split on blank lines, after the last `</think>`), lines `{"id", "step_scores"}`
 out in the same order; an item that could not be scored also gets `"status"` and `"reason"`.
-In-process (bundled model, or `--prm PATH` in any supported format) unless `--server` is given.
-`-` means stdin / stdout.
+In-process (bundled model, or `--prm PATH` in any supported format) unless `--server` is given
+(same output). `-` means stdin / stdout. A line that is not a valid item (`steps` not a list of
+strings, no `steps` and no `response` string, ...) is an error naming the line, exit code 2;
+`--skip-bad` skips such lines and says how many on stderr. A progress bar goes to stderr when it
+is a terminal.
 """
 
 from __future__ import annotations
@@ -15,17 +18,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from collections.abc import Iterator
+import sys
 from typing import Any, TextIO
 
-from mathreward.commands._streams import open_input, open_output
+from mathreward.backends import Backend, make_backend
+from mathreward.commands._lines import add_skip_bad_flag, load, report_skipped, string, strings
+from mathreward.commands._progress import progress
+from mathreward.commands._streams import open_output
+from mathreward.types import StepsItem, StepsResult
+from prm.steps import split_steps
+from prm.types import PrmConfig
+from verifier.types import VerifyOptions
 
 CHUNK = 256  # items per engine call: keeps the bounded queue far from full
 
 
 def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("score-steps", help="PRM step scores for a JSONL of solutions",
-                              description=__doc__.split("\n\n")[0])
+                              description=__doc__,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", help="JSONL path, or - for stdin")
     p.add_argument("-o", "--output", default="-", help="JSONL path, or - for stdout")
     p.add_argument("--prm", default=None,
@@ -37,71 +48,63 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--server", default=None, help="HOST:PORT of a running mathreward server")
     p.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads (default: the cores this process may use, less one)")
+    add_skip_bad_flag(p)
     p.set_defaults(func=run)
 
 
-def _read(stream: TextIO, separator: str) -> Iterator[dict]:
-    from prm.steps import split_steps
+def item_parser(separator: str):
+    """The line parser: `steps` (a list of strings) or a `response` string split into steps."""
+    def parse(record: dict, number: int) -> StepsItem:
+        if "steps" in record:
+            steps = strings(record, "steps")
+        elif "response" in record:
+            steps = tuple(split_steps(string(record, "response"), separator))
+        else:
+            raise ValueError("needs 'steps' (a list of strings) or 'response' (a string)")
+        item_id = record.get("id")
+        return StepsItem(id=str(number - 1 if item_id is None else item_id),
+                         problem=string(record, "problem", default=""), steps=steps)
 
-    for n, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
-        rec = json.loads(line)
-        steps = rec.get("steps")
-        if steps is None:
-            steps = split_steps(str(rec.get("response", "")), separator)
-        yield {"id": str(rec.get("id", n - 1)), "problem": str(rec.get("problem", "")),
-               "steps": [str(s) for s in steps]}
+    return parse
 
 
-def _write(out: TextIO, item_id: str, scores, status: str = "ok", reason: str = "") -> None:
-    row: dict[str, Any] = {"id": item_id, "step_scores": [round(float(s), 6) for s in scores]}
-    if status != "ok":
-        row.update(status=status, reason=reason)
+def _write(out: TextIO, result: StepsResult) -> None:
+    row: dict[str, Any] = {"id": result.id,
+                           "step_scores": [round(float(s), 6) for s in result.step_scores]}
+    if result.status != "ok":
+        row.update(status=result.status, reason=result.reason)
     out.write(json.dumps(row) + "\n")
 
 
-async def _in_process(items: list[dict], args: argparse.Namespace, out: TextIO) -> None:
-    from prm.engine import PrmConfig, PrmEngine
-
-    engine = PrmEngine(PrmConfig(model_path=args.prm, device=args.device,
-                                 max_batch_size=args.max_batch_size,
-                                 step_separator=args.separator, threads=args.threads))
-    await engine.start()
+async def score_all(items: list[StepsItem], backend: Backend, out: TextIO) -> None:
+    """Score the items chunk by chunk and write them in input order."""
+    bar = progress(len(items), unit="solution")
+    await backend.start()
     try:
-        for s in range(0, len(items), CHUNK):
-            chunk = items[s : s + CHUNK]
-            results = await engine.score_many([(it["problem"], it["steps"]) for it in chunk])
-            for it, res in zip(chunk, results, strict=True):
-                _write(out, it["id"], res.scores, res.status.value, res.reason)
+        for start in range(0, len(items), CHUNK):
+            chunk = items[start:start + CHUNK]
+            for result in await backend.score_steps(chunk):
+                _write(out, result)
+            bar.update(len(chunk))
     finally:
-        await engine.close()
-
-
-def _via_server(items: list[dict], args: argparse.Namespace, out: TextIO) -> None:
-    from mathreward.client import SyncRewardClient
-
-    with SyncRewardClient(args.server) as client:
-        for s in range(0, len(items), CHUNK):
-            chunk = items[s : s + CHUNK]
-            results = client.score_steps(chunk, step_separator=args.separator)
-            for it, res in zip(chunk, results, strict=True):
-                _write(out, it["id"], res.step_scores, res.status, res.reason)
+        bar.close()
+        await backend.close()
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.prm and not args.server:
-        from prm.hub import CheckpointNotFound, resolve_checkpoint
-
-        try:
-            args.prm = resolve_checkpoint(args.prm)
-        except CheckpointNotFound as exc:
-            raise SystemExit(f"error: {exc}") from None
-    with open_input(args.input) as src:
-        items = list(_read(src, args.separator))
-    with open_output(args.output) as out:
-        if args.server:
-            _via_server(items, args, out)
-        else:
-            asyncio.run(_in_process(items, args, out))
+    lines = load("score-steps", args.input, item_parser(args.separator), skip_bad=args.skip_bad)
+    if lines is None:
+        return 2
+    prm = PrmConfig(model_path=args.prm, device=args.device, max_batch_size=args.max_batch_size,
+                    step_separator=args.separator, threads=args.threads)
+    backend = make_backend(args.server, VerifyOptions(), prm=prm)
+    try:
+        with open_output(args.output) as out:
+            asyncio.run(score_all(lines.items, backend, out))
+    except Exception as exc:
+        if isinstance(exc, BrokenPipeError) or not args.server:
+            raise
+        print(f"mathreward score-steps: server {args.server}: {exc}", file=sys.stderr)
+        return 1
+    report_skipped("score-steps", lines)
     return 0

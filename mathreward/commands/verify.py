@@ -2,7 +2,7 @@
 
     .venv/bin/mathreward verify IN.jsonl [-o OUT.jsonl] [--server HOST:PORT] [--workers N]
         [--timeout S] [--require-think] [--rel-tol X] [--percent-as-fraction]
-        [--extraction {strict,lenient}]
+        [--extraction {strict,lenient}] [--skip-bad]
 
 Start-up is kept lean: this process imports no sympy (it extracts the answers and decides plain
 numbers itself, with the grader's own code), the workers start only when an item needs one, and a
@@ -12,9 +12,11 @@ Input lines `{"id", "gold", "response"}` (gold may also be a JSON number); outpu
 `{"id", "correct", "verdict", "reward", "extracted", "extracted_by", "reason"}` in input order
 (`extracted_by`: the extraction rule that found the answer, "" when none did). `-` is stdin /
 stdout (the default output). Without `--server` the items are graded in this process's own
-worker pool (same budget and verdicts as the service); with it, by a running service. A line that
-is not a valid item gets verdict "unparseable" with the reason; blank lines are skipped. A progress
-bar goes to stderr when stderr is a terminal.
+worker pool (same budget and verdicts as the service); with it, by a running service (same
+output). A line that is not a valid item (not JSON, not an object, `response` not a string, `gold`
+neither a string nor a number) is an error naming the line and why, exit code 2, before anything
+is graded; `--skip-bad` skips such lines instead (no output line) and says how many on stderr.
+Blank lines are skipped. A progress bar goes to stderr when stderr is a terminal.
 """
 
 from __future__ import annotations
@@ -22,18 +24,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import json
 import sys
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from mathreward.commands._streams import open_input, open_output
-from verifier.pool import PoolConfig, VerifierPool
-from verifier.types import EXTRACTION_MODES, Result, Verdict, VerifyItem, VerifyOptions
+from mathreward.backends import Backend, make_backend
+from mathreward.commands._lines import add_skip_bad_flag, load, report_skipped, string
+from mathreward.commands._progress import Progress, progress
+from mathreward.commands._streams import open_output
+from verifier.pool import PoolConfig
+from verifier.types import EXTRACTION_MODES, Result, VerifyItem, VerifyOptions
 
-_SERVER_CHUNK = 512  # items per VerifyAnswers request (well under the server's per-request cap)
 _DEFAULT_WORKERS = 2
 # Below this many items one worker: a second costs ~15% more CPU in all (its own start, cold
 # caches) for a wall time that is short anyway (bench/verify_startup.py, docs/verifier-pool.md).
@@ -42,25 +44,11 @@ _CHUNK = 16  # items per worker task: a chunk shares one item's budget (see Pool
 
 
 @dataclass(frozen=True)
-class VerifyCommandConfig:
-    """Everything the command needs, built from the flags."""
-
-    input_path: str
-    output_path: str
-    server: str | None
-    pool: PoolConfig
-    options: VerifyOptions
-    fit_workers: bool = False  # no --workers given: one worker for a small input
-
-
-@dataclass(frozen=True)
 class _Line:
-    """One non-blank input line: its item, or why it is not one."""
+    """One input item and the id its output line echoes (None when the line has none)."""
 
-    index: int  # position among the output lines
-    id: Any  # echoed unchanged (None when the line has none)
-    item: VerifyItem | None
-    error: str = ""
+    id: Any
+    item: VerifyItem
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -85,6 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="where the answer is read: strict (default, for RL) or lenient (instruct-model "
         "evaluation: also 'Final answer' headings, the last math span or number)",
     )
+    add_skip_bad_flag(parser)
     parser.set_defaults(func=run)
 
 
@@ -96,33 +85,33 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    config = VerifyCommandConfig(
-        input_path=args.input,
-        output_path=args.output,
-        server=args.server,
-        pool=_pool_config(args),
-        options=VerifyOptions(
-            require_think=args.require_think,
-            rel_tol=args.rel_tol,
-            percent_as_fraction=args.percent_as_fraction,
-            extraction=args.extraction,
-        ),
+    options = VerifyOptions(
+        require_think=args.require_think,
+        rel_tol=args.rel_tol,
+        percent_as_fraction=args.percent_as_fraction,
+        extraction=args.extraction,
     )
-    try:
-        with open_input(config.input_path, binary=True) as source:
-            lines = list(read_lines(source))
-    except OSError as exc:
-        print(f"mathreward verify: cannot read {config.input_path}: {exc}", file=sys.stderr)
+    lines = load("verify", args.input, parse_item, skip_bad=args.skip_bad)
+    if lines is None:
         return 2
-    fitted = dataclasses.replace(config, fit_workers=args.workers is None)
-    with open_output(config.output_path) as sink:
-        return grade_lines(lines, fitted, sink)
+    backend = make_backend(args.server, options, pool=_pool_config(args, len(lines.items)))
+    try:
+        with open_output(args.output) as sink:
+            asyncio.run(grade_lines(lines.items, backend, sink))
+    except Exception as exc:
+        if isinstance(exc, BrokenPipeError) or not args.server:
+            raise
+        print(f"mathreward verify: server {args.server}: {exc}", file=sys.stderr)
+        return 1
+    report_skipped("verify", lines)
+    return 0
 
 
-def _pool_config(args: argparse.Namespace) -> PoolConfig:
+def _pool_config(args: argparse.Namespace, items: int) -> PoolConfig:
     """Lazy: no worker process starts before an item needs one (plain numbers never do); items
-    travel to the workers a chunk per task (a file has no latency to protect)."""
-    workers = args.workers or _DEFAULT_WORKERS
+    travel to the workers a chunk per task (a file has no latency to protect). Without
+    --workers, one worker for a small input."""
+    workers = args.workers or (1 if items < _SMALL_INPUT else _DEFAULT_WORKERS)
     return PoolConfig(
         workers=workers,
         item_timeout_s=args.timeout,
@@ -132,106 +121,28 @@ def _pool_config(args: argparse.Namespace) -> PoolConfig:
     )
 
 
-def grade_lines(lines: list[_Line], config: VerifyCommandConfig, sink: IO[str]) -> int:
-    """Grade the items and write one output line per input line, in order."""
-    progress = _progress(len(lines))
-    writer = _OrderedWriter(sink, progress)
-    good = [line for line in lines if line.item is not None]
-    for line in lines:
-        if line.item is None:
-            writer.put(line.index, _record(line.id, Result(Verdict.UNPARSEABLE, line.error)))
-    try:
-        if not config.server:
-            _grade_in_process(good, config, writer)
-            return 0
-        try:
-            _grade_on_server(good, config, writer)
-        except Exception as exc:  # unreachable server, refused request: say so, exit non-zero
-            print(f"mathreward verify: server {config.server}: {exc}", file=sys.stderr)
-            return 1
-        return 0
-    finally:
-        progress.close()
-
-
-def _progress(total: int) -> Any:
-    """A progress bar on a terminal; otherwise nothing (and no tqdm import)."""
-    if not sys.stderr.isatty():
-        return _NoProgress()
-    from tqdm import tqdm
-
-    return tqdm(total=total, file=sys.stderr, unit="item")
-
-
-class _NoProgress:
-    def update(self, _count: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _grade_in_process(good: list[_Line], config: VerifyCommandConfig, writer: _OrderedWriter):
-    if not good:
-        return
-    pool_config = config.pool
-    if config.fit_workers and len(good) < _SMALL_INPUT:
-        pool_config = dataclasses.replace(pool_config, workers=1)
-    with VerifierPool(pool_config) as pool:
-        asyncio.run(_stream(pool, good, config.options, writer))
-
-
-async def _stream(
-    pool: VerifierPool, good: list[_Line], options: VerifyOptions, writer: _OrderedWriter
-) -> None:
-    items = [line.item for line in good]
-    stream = pool.averify_stream(items, options)  # type: ignore[arg-type]  # all items set
-    async with contextlib.aclosing(stream):
-        async for position, result in stream:
-            line = good[position]
-            writer.put(line.index, _record(line.id, result))
-
-
-def _grade_on_server(good: list[_Line], config: VerifyCommandConfig, writer: _OrderedWriter):
-    from mathreward.client import SyncRewardClient  # grpc only on this path
-
-    # No call deadline: the server answers every item within its per-item budget anyway.
-    with SyncRewardClient(config.server, timeout_s=None) as client:
-        for start in range(0, len(good), _SERVER_CHUNK):
-            chunk = good[start : start + _SERVER_CHUNK]
-            results = client.verify_answers([line.item for line in chunk], config.options)
-            for line, result in zip(chunk, results, strict=True):
-                writer.put(line.index, _record(line.id, result))
-
-
-def read_lines(source: Iterable[bytes]) -> Iterator[_Line]:
-    """Parse input lines; a bad line becomes a `_Line` with `error` set, never an exception."""
-    index = 0
-    for number, raw in enumerate(source, start=1):
-        if not raw.strip():
-            continue
-        yield _parse_line(index, number, raw)
-        index += 1
-
-
-def _parse_line(index: int, number: int, raw: bytes) -> _Line:
-    try:
-        obj = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        return _Line(index, None, None, f"line {number}: not UTF-8")
-    except json.JSONDecodeError as exc:
-        return _Line(index, None, None, f"line {number}: invalid JSON ({exc.msg})")
-    if not isinstance(obj, dict):
-        return _Line(index, None, None, f"line {number}: expected a JSON object")
-    line_id = obj.get("id")
-    gold = obj.get("gold")
-    if isinstance(gold, int | float) and not isinstance(gold, bool):
-        gold = str(gold)
-    for name, value in (("gold", gold), ("response", obj.get("response"))):
-        if not isinstance(value, str):
-            return _Line(index, line_id, None, f"line {number}: '{name}' must be a string")
+def parse_item(record: dict, number: int) -> _Line:
+    """One input object; ValueError saying why it is not an item."""
+    line_id = record.get("id")
+    gold = string(record, "gold", number_ok=True)
+    response = string(record, "response")
     item_id = str(line_id) if line_id is not None else str(number)
-    return _Line(index, line_id, VerifyItem(id=item_id, response=obj["response"], gold=gold))
+    return _Line(line_id, VerifyItem(id=item_id, response=response, gold=gold))
+
+
+async def grade_lines(lines: list[_Line], backend: Backend, sink: IO[str]) -> None:
+    """Grade the items and write one output line per item, in input order."""
+    bar = progress(len(lines))
+    writer = _OrderedWriter(sink, bar)
+    await backend.start()
+    try:
+        stream = backend.verify([line.item for line in lines])
+        async with contextlib.aclosing(stream):
+            async for position, result in stream:
+                writer.put(position, _record(lines[position].id, result))
+    finally:
+        bar.close()
+        await backend.close()
 
 
 def _record(line_id: Any, result: Result) -> str:
@@ -251,9 +162,9 @@ def _record(line_id: Any, result: Result) -> str:
 class _OrderedWriter:
     """Writes lines in input order as results arrive out of order (streams a long file)."""
 
-    def __init__(self, sink: IO[str], progress: Any) -> None:
+    def __init__(self, sink: IO[str], bar: Progress) -> None:
         self._sink = sink
-        self._progress = progress
+        self._progress = bar
         self._next = 0
         self._waiting: dict[int, str] = {}
 

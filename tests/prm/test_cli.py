@@ -53,3 +53,13 @@ def test_score_steps_via_server_matches_in_process(tmp_path, make_server):
         assert len(g["step_scores"]) == len(w["step_scores"])
         assert all(abs(a - b) < 1e-4 for a, b in zip(g["step_scores"], w["step_scores"],
                                                        strict=True))
+
+
+def test_score_steps_without_a_running_server_is_one_line(tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "problem": "p", "steps": ["x"]}) + "\n")
+    assert main(["score-steps", str(src), "--server", "127.0.0.1:1"]) == 1
+    captured = capsys.readouterr()
+    (line,) = captured.err.splitlines()
+    assert line.startswith("mathreward score-steps: server 127.0.0.1:1: UNAVAILABLE")
+    assert captured.out == ""

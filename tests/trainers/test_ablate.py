@@ -18,10 +18,11 @@ from mathreward.ablate import (
     majority_vote,
     n_values,
     pass_at_n,
-    read_rollouts,
     to_markdown,
 )
 from mathreward.cli import main
+from mathreward.commands._lines import BadLine, read_jsonl
+from mathreward.commands.ablate import parse_rollout
 from mathreward.reward_spec import get_preset
 from mathreward.rewards import PrmPart, RewardParts
 from prm_train.ablate_demo import boxed_answer, demo_rollouts
@@ -97,11 +98,40 @@ def test_evaluate_prm_spec_chooses_without_the_answer():
     assert "| prm_min | 0.500 | 1.000 |" in table and "| pass@N | 0.500 | 1.000 |" in table
 
 
-def test_read_rollouts_names_the_bad_line():
+def test_rollout_lines_name_the_bad_line():
     good = json.dumps({"id": 1, "problem": "p", "gold": "2", "responses": ["a"]})
-    assert read_rollouts([good, ""])[0].responses == ("a",)
-    with pytest.raises(ValueError, match="line 2"):
-        read_rollouts([good, json.dumps({"problem": "p", "responses": ["a"]})])
+    assert read_jsonl([good, ""], parse_rollout).items[0].responses == ("a",)
+    with pytest.raises(BadLine, match="line 2: 'gold' is missing"):
+        read_jsonl([good, json.dumps({"problem": "p", "responses": ["a"]})], parse_rollout)
+
+
+@pytest.mark.parametrize(("responses", "why"), [
+    ("abc", "'responses' must be a list of strings, not a string"),
+    ([], "'responses' is empty"),
+    (["a", 7], "'responses'[1] must be a string, not a number"),
+])
+def test_a_string_is_not_a_list_of_responses(tmp_path, capsys, responses, why):
+    """Defect: `"responses": "abc"` was read as three responses "a", "b", "c"."""
+    good = {"id": 1, "problem": "p", "gold": "2", "responses": ["\\boxed{2}"]}
+    path = tmp_path / "rollouts.jsonl"
+    path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "responses": responses}) + "\n")
+    assert main(["ablate", str(path), "--specs", "orm", "--out", str(tmp_path / "out")]) == 2
+    captured = capsys.readouterr()
+    assert f"line 2: {why}" in captured.err and captured.out == ""
+    assert not (tmp_path / "out").exists()  # nothing computed
+
+
+def test_ablate_skip_bad_counts_and_skips(tmp_path, capsys):
+    good = {"id": 1, "problem": "p", "gold": "2", "responses": ["\\boxed{2}", "\\boxed{3}"]}
+    path = tmp_path / "rollouts.jsonl"
+    path.write_text("\n".join([json.dumps(good), "{oops", json.dumps({**good, "responses": "ab"}),
+                               json.dumps({**good, "id": 2})]) + "\n")
+    assert main(["ablate", str(path), "--specs", "orm", "--out", str(tmp_path), "--workers", "1",
+                 "--skip-bad"]) == 0
+    captured = capsys.readouterr()
+    assert "skipped 2 bad input lines" in captured.err
+    data = json.loads((tmp_path / "ablation.json").read_text())
+    assert data["problems"] == 2 and data["responses"] == 4
 
 
 def test_demo_rollouts_have_boxed_answers_and_a_shared_problem():
@@ -123,3 +153,19 @@ def test_ablate_demo_command_in_process(tmp_path, capsys):
     assert data["n_values"] == [1, 2, 4] and data["responses"] == 24
     assert data["best_of_n"]["orm"]["4"] == data["pass_at_n"]["4"]  # the ORM is an oracle
     assert (tmp_path / "best_of_n.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ablate_on_a_server_reports_what_it_reports_in_process(tmp_path, server, capsys):
+    """Both go through the same Backend interface: the same numbers (only the measured cost
+    differs), and no progress bar when stderr is not a terminal."""
+    rollouts = tmp_path / "rollouts.jsonl"
+    rollouts.write_text("".join(json.dumps(r) + "\n" for r in demo_rollouts(5, 4, seed=1)))
+    common = ["ablate", str(rollouts), "--specs", "orm,orm_deepscaler"]
+    assert main([*common, "--out", str(tmp_path / "local"), "--workers", "1"]) == 0
+    assert "%|" not in capsys.readouterr().err
+    assert main([*common, "--out", str(tmp_path / "remote"), "--server", server.address]) == 0
+    local, remote = (json.loads((tmp_path / d / "ablation.json").read_text())
+                     for d in ("local", "remote"))
+    local.pop("cost_s_per_item")
+    remote.pop("cost_s_per_item")
+    assert local == remote and local["responses"] == 20

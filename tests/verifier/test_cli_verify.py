@@ -26,20 +26,23 @@ ITEMS = [
     {"id": "f", "gold": "0.5", "response": r"\boxed{50\%}"},
     {"id": "g", "gold": r"\pi", "response": r"\boxed{3.14}"},
 ]
+# Lines that are not items, and why each is refused (what the error must say).
 BAD_LINES = [
-    "not json at all",
-    json.dumps(["a", "list"]),
-    json.dumps({"id": "no-response", "gold": "1"}),
-    json.dumps({"id": "number-response", "gold": "1", "response": 1}),
+    ("not json at all", "invalid JSON"),
+    (json.dumps(["a", "list"]), "expected a JSON object, got a list"),
+    (json.dumps({"id": "no-response", "gold": "1"}), "'response' is missing"),
+    (json.dumps({"id": "number-response", "gold": "1", "response": 1}),
+     "'response' must be a string, not a number"),
+    (json.dumps({"id": "list-gold", "gold": ["1"], "response": "1"}),
+     "'gold' must be a string, not a list"),
 ]
 
 
-def _input_text() -> str:
+def _input_text(bad: list[str] = ()) -> str:
+    """The good items, a blank line (skipped, no output line), then `bad` lines among them."""
     lines = [json.dumps(item) for item in ITEMS]
-    # Bad lines between good ones, and a blank line (skipped, no output line).
-    lines[2:2] = BAD_LINES[:2]
-    lines.append("")
-    lines.extend(BAD_LINES[2:])
+    lines[2:2] = list(bad)
+    lines.insert(len(lines) - 1, "")
     return "\n".join(lines) + "\n"
 
 
@@ -59,11 +62,11 @@ def _records(text: str) -> list[dict]:
 
 
 def _expected(options: VerifyOptions) -> list[dict]:
-    """What each line must say: good lines as verify() grades them, bad ones unparseable."""
-    good = []
+    """What each line must say: the items as verify() grades them."""
+    expected = []
     for item in ITEMS:
         result = verify(item["response"], str(item["gold"]), options)
-        good.append(
+        expected.append(
             {
                 "id": item["id"],
                 "correct": result.correct,
@@ -73,12 +76,7 @@ def _expected(options: VerifyOptions) -> list[dict]:
                 "extracted_by": result.extracted_by,
             }
         )
-    bad = [
-        {"id": ident, "correct": False, "verdict": "unparseable", "reward": 0.0, "extracted": None,
-         "extracted_by": ""}
-        for ident in (None, None, "no-response", "number-response")
-    ]
-    return good[:2] + bad[:2] + good[2:] + bad[2:]
+    return expected
 
 
 def _strip_reason(records: list[dict]) -> list[dict]:
@@ -94,9 +92,6 @@ def test_file_in_stdout_out(tmp_path: Path):
     assert _strip_reason(records) == _expected(VerifyOptions())
     assert [r["correct"] for r in records[:2]] == [True, True]
     assert all(r["reason"] for r in records)
-    assert "invalid JSON" in records[2]["reason"] and "line 3" in records[2]["reason"]
-    assert "expected a JSON object" in records[3]["reason"]
-    assert "'response' must be a string" in records[-1]["reason"]
     assert "%|" not in done.stderr and "item/s" not in done.stderr  # no bar: not a terminal
 
 
@@ -128,7 +123,52 @@ def test_server_path_prints_exactly_what_the_in_process_path_prints(tmp_path: Pa
     remote = _run(str(source), "--server", server.address)
     assert local.returncode == 0 and remote.returncode == 0, remote.stderr
     assert remote.stdout == local.stdout
-    assert len(remote.stdout.splitlines()) == len(ITEMS) + len(BAD_LINES)
+    assert len(remote.stdout.splitlines()) == len(ITEMS)
+
+
+@pytest.mark.parametrize(("bad", "why"), BAD_LINES)
+def test_a_bad_line_is_an_error_naming_it_not_a_verdict(bad: str, why: str):
+    """Defect: a malformed line became an "unparseable" verdict, indistinguishable from a
+    model's bad answer. Now: the line number and why, exit 2, nothing graded."""
+    done = _run("-", stdin=_input_text([bad]))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    (line,) = done.stderr.splitlines()  # one line, no traceback
+    assert line.startswith(f"mathreward verify: - line 3: {why}")
+
+
+def test_skip_bad_skips_and_counts_the_bad_lines(tmp_path: Path, server):
+    """--skip-bad: the good lines are graded as without the bad ones, in process and on a server,
+    and stderr says how many lines were skipped."""
+    pytest.importorskip("mathreward.client")
+    source = tmp_path / "in.jsonl"
+    source.write_text(_input_text([bad for bad, _ in BAD_LINES]) + "\xff\xfe\n", encoding="latin-1")
+    local = _run(str(source), "--skip-bad")
+    remote = _run(str(source), "--skip-bad", "--server", server.address)
+    assert local.returncode == 0 and remote.returncode == 0, local.stderr + remote.stderr
+    assert _strip_reason(_records(local.stdout)) == _expected(VerifyOptions())
+    assert remote.stdout == local.stdout
+    skipped = f"mathreward verify: skipped {len(BAD_LINES) + 1} bad input lines"
+    assert skipped in local.stderr and skipped in remote.stderr
+
+
+def test_output_cut_short_by_head_exits_quietly(tmp_path: Path):
+    """`mathreward verify IN.jsonl | head -1` through a real pipe: no BrokenPipeError traceback,
+    the exit status of a tool that SIGPIPE ended (141), and head got the first line."""
+    rows = [{"id": i, "gold": str(i), "response": f"so \\boxed{{{i}}}"} for i in range(5000)]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    # 5000 output lines are ~700 kB, far more than a pipe holds: the writer must hit the break.
+    command = subprocess.Popen(
+        [str(MATHREWARD), "verify", str(source)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    head = subprocess.run(["head", "-1"], stdin=command.stdout, capture_output=True, timeout=120)
+    command.stdout.close()  # only head holds the read end now
+    stderr = command.stderr.read().decode()
+    command.stderr.close()
+    assert command.wait(timeout=120) == 141, stderr
+    assert stderr == ""
+    assert json.loads(head.stdout)["id"] == 0
 
 
 def test_unreachable_server_is_an_error_not_a_crash(tmp_path: Path):
