@@ -21,7 +21,7 @@ from safetensors.torch import save_file
 from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2Model
 
 from prm import tokenizer as tok_mod
-from prm.engine import PrmConfig, PrmEngine, StepStatus
+from prm.engine import PrmConfig, PrmEngine, StepScores, StepStatus
 
 _WORDS = ("step the a of is and so we total cost each what how many much has buys apples eggs "
           "per day she he answer boxed then left find").split()
@@ -74,9 +74,8 @@ def build_tiny_math_shepherd(directory: str | Path, seed: int = 0, hidden: int =
     return d
 
 
-def engine_step_scores(path: str | Path, problem: str, steps: Sequence[str]) -> list[float]:
-    """Score one solution with a fresh CPU engine on the checkpoint at `path` (started, closed);
-    AssertionError unless the item's status is OK."""
+def engine_score(path: str | Path, problem: str, steps: Sequence[str]) -> StepScores:
+    """Score one solution with a fresh CPU engine on the checkpoint at `path` (started, closed)."""
     async def go():
         engine = PrmEngine(PrmConfig(model_path=str(path), device="cpu"))
         await engine.start()
@@ -85,7 +84,12 @@ def engine_step_scores(path: str | Path, problem: str, steps: Sequence[str]) -> 
         finally:
             await engine.close()
 
-    res = asyncio.run(go())
+    return asyncio.run(go())
+
+
+def engine_step_scores(path: str | Path, problem: str, steps: Sequence[str]) -> list[float]:
+    """`engine_score`'s step scores; AssertionError unless the item's status is OK."""
+    res = engine_score(path, problem, steps)
     assert res.status == StepStatus.OK, res.reason
     return list(res.scores)
 

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from prm.engine import PrmConfig, PrmEngine, PrmNotReady, PrmQueueFull, StepStatus
-from prm.testing import build_tiny_qwen_prm
+from prm.testing import build_tiny_qwen_prm, engine_score
 
 
 @pytest.fixture(scope="module")
@@ -225,21 +225,9 @@ def test_oversized_item_is_refused_before_the_arithmetic_checks(tmp_path):
     size bound (reason 'at least N tokens'), not after tokenizing and checking every step."""
     path = build_tiny_qwen_prm(tmp_path / "ours", system_prompt=False, max_length=256)
     step = "12 + 30 = 42 and " * 3500  # ~60 KB of equalities
-    res = engine_scores_one(path, "p", [step] * 40)
+    res = engine_score(path, "p", [step] * 40)
     assert res.status == StepStatus.TOO_LONG and res.reason.startswith("at least"), res
     # one 60 KB word of letters is one <unk> token: the bound lets it through, and the full
     # count (tokens before markers) still refuses it before the arithmetic when it is too long
-    res = engine_scores_one(path, "p", ["x" * 60_000] + ["1+1=2"] * 60)
+    res = engine_score(path, "p", ["x" * 60_000] + ["1+1=2"] * 60)
     assert res.status == StepStatus.TOO_LONG and not res.reason.startswith("at least"), res
-
-
-def engine_scores_one(path, problem, steps):
-    async def go():
-        engine = PrmEngine(PrmConfig(model_path=str(path), device="cpu"))
-        await engine.start()
-        try:
-            return await engine.score(problem, steps)
-        finally:
-            await engine.close()
-
-    return _run(go())
