@@ -62,7 +62,7 @@ log = logging.getLogger("mathreward.http_gateway")
 PATH = "/get_reward"
 HEALTH_PATH = "/healthz"
 # (items, spec, options, absolute monotonic deadline) -> outcomes; the server passes the
-# ComputeReward path (RewardServicer.compute_outcomes), so HTTP and gRPC share limits and queues.
+# ComputeReward path (RewardCore.compute_outcomes), so HTTP and gRPC share limits and queues.
 ComputeFn = Callable[[Sequence[RewardItem], RewardSpec, VerifyOptions, float],
                      Awaitable[list[RewardOutcome]]]
 MAX_PRESET_CHARS = 64  # a longer "preset name" is refused without being echoed
