@@ -38,6 +38,7 @@ import logging
 import resource
 import socket
 import ssl
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -171,6 +172,7 @@ class _Protocol(web_protocol.RequestHandler):
             raise ConnectionError("response already started")
         response = error_response(status, text)
         response.force_close()
+        self._edge.observe(status, 0.0)
         return response
 
 
@@ -198,8 +200,11 @@ class HttpEdge:
     """One listening HTTP(S) port on the running loop (see the module docstring)."""
 
     def __init__(self, name: str, handler: Handler, host: str, port: int, limits: HttpLimits,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+                 ssl_context: ssl.SSLContext | None = None,
+                 on_response: Callable[[str, int, float], None] | None = None) -> None:
         self.name = name
+        # (edge name, status code, seconds) per answered request: the server's HTTP metrics
+        self.on_response = on_response
         self.host = host
         self.limits = limits
         self.closing = False  # set by stop(): handlers answer 503 from then on
@@ -301,9 +306,11 @@ class HttpEdge:
         connection drop: any exception becomes a logged 500 with a JSON body."""
         self._inflight += 1
         self._idle.clear()
+        start = time.perf_counter()
         try:
             response = await self._handler(request)
-        except web.HTTPException:
+        except web.HTTPException as exc:
+            self.observe(exc.status, time.perf_counter() - start)
             raise
         except asyncio.CancelledError:
             raise
@@ -314,9 +321,14 @@ class HttpEdge:
             self._inflight -= 1
             if self._inflight == 0:
                 self._idle.set()
+        self.observe(response.status, time.perf_counter() - start)
         if self.closing:
             response.force_close()  # clients reconnect elsewhere
         return response
+
+    def observe(self, status: int, seconds: float) -> None:
+        if self.on_response is not None:
+            self.on_response(self.name, status, seconds)
 
     # -- shutdown ------------------------------------------------------------------------------
     async def wait_idle(self, timeout_s: float) -> bool:

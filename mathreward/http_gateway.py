@@ -228,14 +228,15 @@ class HttpGateway:
     def __init__(self, config: GatewayConfig, compute: ComputeFn, *,
                  draining: Callable[[], bool] = lambda: False,
                  on_reject: Callable[[str], None] | None = None,
-                 ssl_context: Any = None) -> None:
+                 ssl_context: Any = None,
+                 on_response: Callable[[str, int, float], None] | None = None) -> None:
         self.config = config
         self._compute = compute
         self._draining = draining  # the server's drain flag (SIGTERM): new requests get 503
         self._on_reject = on_reject  # metrics hook: called with a rejection reason
         self._token = config.token.encode() if config.token else None
         self._edge = HttpEdge("gateway", self._handle, config.host, config.port, config.limits,
-                              ssl_context)
+                              ssl_context, on_response)
         self._computing: set[asyncio.Future[list[RewardOutcome]]] = set()
         self._body_bytes = 0  # bytes of bodies being read or parsed now (all connections)
         self._parser: ThreadPoolExecutor | None = None

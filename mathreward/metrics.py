@@ -35,7 +35,7 @@ from collections.abc import Callable
 from importlib import metadata
 
 import grpc
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from verifier.types import Result, Verdict
 
@@ -101,6 +101,13 @@ class ServiceMetrics:
             "mathreward_adapter_unlocated_total",
             "Trainer responses that could not be located in the query (reward 0, not graded).",
             registry=reg)
+        self.http_requests = Counter(
+            "mathreward_http_requests_total",
+            "HTTP requests answered on the gateway and /metrics ports, by port and status code.",
+            ("port", "code"), registry=reg)
+        self.http_seconds = Histogram(
+            "mathreward_http_request_seconds", "HTTP request handling time, by port.", ("port",),
+            buckets=(0.005, 0.025, 0.1, 0.5, 1.0, 2.5, 10.0, 30.0, 120.0), registry=reg)
         self.build_info = Info("mathreward_build", "Build of the running server.", registry=reg)
         self.build_info.info({"version": _package_version(),
                               "python": platform.python_version(), "grpc": grpc.__version__})
@@ -151,9 +158,10 @@ class ServiceMetrics:
     def on_unlocated(self) -> None:
         self.adapter_unlocated.inc()
 
-    def serve_http(self, port: int, host: str = "0.0.0.0") -> tuple[object, object]:
-        """Start the /metrics HTTP endpoint for this registry; returns (server, thread)."""
-        return start_http_server(port, addr=host, registry=self.registry)
+    def on_http_response(self, port: str, code: int, seconds: float) -> None:
+        """One answered HTTP request (`port` is "gateway" or "metrics")."""
+        self.http_requests.labels(port=port, code=str(code)).inc()
+        self.http_seconds.labels(port=port).observe(seconds)
 
 
 def _rpc_label_sets() -> list[dict[str, str]]:

@@ -20,6 +20,7 @@ training run, so the port is protected like the others:
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -41,10 +42,12 @@ class MetricsHttp:
     """`GET /metrics` for one registry on an `HttpEdge`."""
 
     def __init__(self, registry: CollectorRegistry, host: str, port: int, limits: HttpLimits,
-                 token: str | None = None, ssl_context: ssl.SSLContext | None = None) -> None:
+                 token: str | None = None, ssl_context: ssl.SSLContext | None = None,
+                 on_response: Callable[[str, int, float], None] | None = None) -> None:
         self._registry = registry
         self._token = token.encode() if token else None
-        self._edge = HttpEdge("metrics", self._handle, host, port, limits, ssl_context)
+        self._edge = HttpEdge("metrics", self._handle, host, port, limits, ssl_context,
+                              on_response)
 
     @property
     def port(self) -> int:

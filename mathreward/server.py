@@ -185,7 +185,8 @@ async def _start_metrics_http(config: ServerConfig, metrics: ServiceMetrics) -> 
     host = config.metrics_host if config.metrics_host is not None else config.host
     token = config.auth_token if config.metrics_auth else None
     endpoint = MetricsHttp(metrics.registry, host, config.metrics_port or 0, config.http,
-                           token=token, ssl_context=server_ssl_context(config.tls))
+                           token=token, ssl_context=server_ssl_context(config.tls),
+                           on_response=metrics.on_http_response)
     await endpoint.start()
     return endpoint
 
@@ -203,7 +204,8 @@ async def _start_http_gateway(config: ServerConfig, core: RewardCore) -> Any:
                       max_items=config.limits.max_items_per_request, limits=config.http,
                       token=config.auth_token),
         core.compute_outcomes, draining=lambda: core.state.draining,
-        on_reject=core.metrics.on_rejection, ssl_context=server_ssl_context(config.tls))
+        on_reject=core.metrics.on_rejection, ssl_context=server_ssl_context(config.tls),
+        on_response=core.metrics.on_http_response)
     await gateway.start()
     return gateway
 

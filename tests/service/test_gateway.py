@@ -504,3 +504,22 @@ def test_fuzzed_bodies_get_a_status_and_a_json_answer(gateway) -> None:
 
     check()
     assert post(port, GOOD)[1]["rewards"] == [1.0]  # and the server lives on
+
+
+def test_http_requests_are_counted_by_port_and_code(make_server) -> None:
+    """Every answered HTTP request is in mathreward_http_requests_total{port, code}: a reward,
+    a bad body, a parser-refused request, a scrape."""
+    srv = make_server(http_port=0, metrics_port=0)
+    port = srv.handle.http_port
+
+    def count(edge: str, code: int) -> float:
+        return srv.metrics.registry.get_sample_value(
+            "mathreward_http_requests_total", {"port": edge, "code": str(code)}) or 0.0
+
+    assert post(port, _payload())[0] == 200
+    assert post(port, {"query": "not a list"})[0] == 400
+    raw_exchange(port, b"POST /get_reward HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
+    assert get(srv.handle.metrics_port, "/metrics")[0] == 200
+    assert count("gateway", 200) == 1
+    assert count("gateway", 400) == 2
+    assert count("metrics", 200) == 1
