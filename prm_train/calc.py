@@ -81,16 +81,18 @@ def strip_annotations(line: str) -> str:
     return ANNOTATION_RE.sub("", line)
 
 
-# a computation written without an annotation: '120-30 = 90' ('x' between numbers is times)
+# a computation written without an annotation: '120-30 = 90', '$43 - $18 = $25' ('x' between
+# numbers is times)
 _VISIBLE_CALC_RE = re.compile(
-    r"(?<![\w.<=>])(\d+(?:\.\d+)?(?:\s*[-+*/x]\s*\d+(?:\.\d+)?)+)\s*=\s*(\d+(?:\.\d+)?)(?![\d.]\d|<)")
+    r"(?<![\w.<=>$])(\$?\d+(?:\.\d+)?(?:\s*[-+*/x]\s*\$?\d+(?:\.\d+)?)+)\s*=\s*\$?"
+    r"(\d+(?:\.\d+)?)(?![\d.]\d|<)")
 
 
 def annotate_visible(line: str) -> str:
     """`line` with an annotation added before every unannotated, correct computation, so an
     error upstream can recompute it like the calculator's own (GSM8K writes many without)."""
     def repl(m: re.Match[str]) -> str:
-        expr = re.sub(r"\s+", "", m.group(1)).replace("x", "*")
+        expr = re.sub(r"[\s$]+", "", m.group(1)).replace("x", "*")
         if evaluate(expr) != Fraction(m.group(2)):
             return m.group()
         head = m.group()[: m.start(2) - m.start()]

@@ -79,7 +79,7 @@ def _propagate(problem: str, lines: list[str], k: int, changes: dict[Fraction, F
     for line in lines[k + 1 :]:
         if fixed & changes.keys():
             return cut  # a changed value is also a given quantity: substitution would guess
-        if "=" in re.sub(r"=\s*<<[^<>]*>>", "", line):
+        if "=" in re.sub(r"=\s*\$?\s*<<[^<>]*>>", "", line):
             return cut  # an equation we cannot recompute ('2x=80'): it may use a changed value
         new = _rewrite_line(line, changes)
         if new is None:
