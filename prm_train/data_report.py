@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 from collections import Counter
@@ -24,6 +25,7 @@ from prm import arith
 from prm import tokenizer as word_tokenizer
 
 SUBSETS = ("gsm8k", "math", "olympiadbench", "omnimath")
+_GATED = ("num_new", "unexplained")
 
 
 def pct(values: list[int], q: float) -> int:
@@ -52,7 +54,8 @@ def length_rows(name: str, lengths: list[int]) -> str:
             f"{max(lengths)} | {over[1024]:.1%} | {over[2048]:.1%} | {over[4096]:.2%} |")
 
 
-def token_lengths(tok: PreTrainedTokenizerFast, items: Iterable[tuple[str, list[str]]]) -> list[int]:
+def token_lengths(tok: PreTrainedTokenizerFast,
+                  items: Iterable[tuple[str, list[str]]]) -> list[int]:
     return [len(tok(solution_text(p, s), add_special_tokens=False)["input_ids"]) for p, s in items]
 
 
@@ -69,17 +72,23 @@ def feature_rows(items: list[dict]) -> list[str]:
     n_ok = n_bad = 0
     for it in items:
         feats = arith.step_features(it["problem"], it["steps"])
+        strict = arith.strict_features(it["problem"], it["steps"])
         label = it["label"]
         last = len(feats) if label < 0 else label + 1
         for i, f in enumerate(feats[:last]):
             wrong = i == label
             n_bad, n_ok = n_bad + wrong, n_ok + (not wrong)
-            for name in arith.FEATURES:
-                if getattr(f, name):
+            plain = arith.plain_arithmetic(it["steps"][i])
+            fired = {name: getattr(f, name) for name in arith.FEATURES}
+            fired.update(zip(arith.STRICT_FEATURES, strict[i], strict=True))
+            # measured only: would the same plain-step gate make these two precise?
+            fired.update({name + " & plain": getattr(f, name) and plain for name in _GATED})
+            for name, on in fired.items():
+                if on:
                     (fire_bad if wrong else fire_ok)[name] += 1
     rows = [f"| feature | fires on correct steps (of {n_ok}) | fires on first-wrong steps "
             f"(of {n_bad}) | P(wrong \\| fires) |", "|---|---:|---:|---:|"]
-    for name in arith.FEATURES:
+    for name in (*arith.FEATURES, *arith.STRICT_FEATURES, *(g + " & plain" for g in _GATED)):
         a, b = fire_ok[name], fire_bad[name]
         prec = f"{b / (a + b):.2f}" if a + b else "-"
         rows.append(f"| {name} | {a} ({a / max(1, n_ok):.1%}) | {b} ({b / max(1, n_bad):.1%}) "
@@ -93,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bpe", required=True, help="prm_train.bpe output directory")
     ap.add_argument("--processbench", required=True, help="directory of ProcessBench .json")
     ap.add_argument("--old-tokenizer", default="prm/weights")
+    ap.add_argument("--train-sample", type=int, default=3000, help="records per source")
     args = ap.parse_args(argv)
     recs = [json.loads(x) for x in Path(args.data).open(encoding="utf-8")]
     bpe = PreTrainedTokenizerFast.from_pretrained(args.bpe)
@@ -121,6 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     for s in SUBSETS:
         steps = [st for it in pb[s] for st in it["steps"]]
         out.append(f"| {s} | {unk_share(old, steps):.1%} | {unk_share(bpe, steps):.1%} |")
+    # out-of-sample check of the strict gate (it was written from ProcessBench's misreadings):
+    # the human-written train solutions are correct, and their injected first errors are known
+    out += ["", "## Exact-arithmetic flags on the training records (a seeded sample)", ""]
+    rng = random.Random(0)
+    for src in sorted({r["source"] for r in recs}):
+        mine = [r for r in recs if r["source"] == src]
+        out += [f"### train {src}", "", *feature_rows(rng.sample(mine, min(len(mine),
+                                                                          args.train_sample))), ""]
     out += ["", "## Exact-arithmetic flags (prm/arith.py step_features) on ProcessBench", ""]
     for s in SUBSETS:
         out += [f"### {s}", "", *feature_rows(pb[s]), ""]
