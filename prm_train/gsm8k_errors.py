@@ -89,12 +89,12 @@ def _propagate(problem: str, lines: list[str], k: int, changes: dict[Fraction, F
 
 
 @dataclass(frozen=True)
-class _Site:
+class Site:
     k: int  # step index
     m: re.Match[str]  # the annotation in lines[k]
 
 
-def _edit_site(problem: str, lines: list[str], site: _Site, new_expr: str | None,
+def _edit_site(problem: str, lines: list[str], site: Site, new_expr: str | None,
                new_val: Fraction | None, hide_work: bool = False) -> Injected | None:
     """Step k with its annotation's expression (or only its result) replaced, then propagated.
     `hide_work` drops the written computation: the wrong value is simply claimed."""
@@ -148,18 +148,18 @@ def _perturb(v: Fraction, rng: random.Random) -> Fraction:
     return v + rng.choice([-1, 1]) * rng.randint(1, 9 if v > 20 else 3)
 
 
-def arithmetic(problem: str, lines: list[str], site: _Site, rng: random.Random):
+def arithmetic(problem: str, lines: list[str], site: Site, rng: random.Random):
     return _edit_site(problem, lines, site, None, _perturb(evaluate(site.m.group(2)) or
                                                            Fraction(0), rng))
 
 
-def unjustified_claim(problem: str, lines: list[str], site: _Site, rng: random.Random):
+def unjustified_claim(problem: str, lines: list[str], site: Site, rng: random.Random):
     """The computation is not written and a wrong value is stated as if known."""
     return _edit_site(problem, lines, site, None,
                       _perturb(evaluate(site.m.group(2)) or Fraction(0), rng), hide_work=True)
 
 
-def wrong_operation(problem: str, lines: list[str], site: _Site, rng: random.Random):
+def wrong_operation(problem: str, lines: list[str], site: Site, rng: random.Random):
     ops = list(_OPERATOR_RE.finditer(site.m.group(1)))
     if not ops:
         return None
@@ -169,7 +169,7 @@ def wrong_operation(problem: str, lines: list[str], site: _Site, rng: random.Ran
     return _edit_site(problem, lines, site, new, None)
 
 
-def wrong_quantity(problem: str, lines: list[str], site: _Site, rng: random.Random):
+def wrong_quantity(problem: str, lines: list[str], site: Site, rng: random.Random):
     """An operand replaced by another quantity of the problem or of an earlier step."""
     ops = _operands(site.m.group(1))
     pool = sorted(numbers(problem).union(*(numbers(x) for x in lines[: site.k])))
@@ -183,7 +183,7 @@ def wrong_quantity(problem: str, lines: list[str], site: _Site, rng: random.Rand
         rng.choice(others)) or ""), None)
 
 
-def off_by_one(problem: str, lines: list[str], site: _Site, rng: random.Random):
+def off_by_one(problem: str, lines: list[str], site: Site, rng: random.Random):
     """A count miscounted by one (fence-post errors: days between dates, items in a range)."""
     ops = [o for o in _operands(site.m.group(1)) if "." not in o.group() and int(o.group()) >= 2]
     if not ops:
@@ -193,7 +193,7 @@ def off_by_one(problem: str, lines: list[str], site: _Site, rng: random.Random):
         site.m.group(1), op, str(int(op.group()) + rng.choice([-1, 1]))), None)
 
 
-def misread_number(problem: str, lines: list[str], site: _Site, rng: random.Random):
+def misread_number(problem: str, lines: list[str], site: Site, rng: random.Random):
     """A number of the problem copied wrong (digits swapped or one digit misread)."""
     given = numbers(problem)
     ops = [o for o in _operands(site.m.group(1)) if parse_number(o.group()) in given
@@ -212,7 +212,7 @@ def misread_number(problem: str, lines: list[str], site: _Site, rng: random.Rand
     return _edit_site(problem, lines, site, _replace_span(site.m.group(1), op, new), None)
 
 
-def dropped_term(problem: str, lines: list[str], site: _Site, rng: random.Random):
+def dropped_term(problem: str, lines: list[str], site: Site, rng: random.Random):
     """One term of a sum of three or more left out."""
     expr = site.m.group(1)
     if any(c in expr for c in "()"):
@@ -224,7 +224,7 @@ def dropped_term(problem: str, lines: list[str], site: _Site, rng: random.Random
     return _edit_site(problem, lines, site, "+".join(terms[:i] + terms[i + 1 :]), None)
 
 
-Injector = Callable[[str, list[str], _Site, random.Random], Injected | None]
+Injector = Callable[[str, list[str], Site, random.Random], Injected | None]
 # arithmetic first; the conceptual kinds are drawn twice as often (issue 17: real first errors
 # are mostly conceptual and leave no arithmetic trace)
 INJECTORS: dict[str, tuple[Injector, float]] = {
@@ -235,8 +235,8 @@ INJECTORS: dict[str, tuple[Injector, float]] = {
 }
 
 
-def sites(lines: list[str]) -> list[_Site]:
-    return [_Site(k, m) for k, line in enumerate(lines) for m in ANNOTATION_RE.finditer(line)]
+def sites(lines: list[str]) -> list[Site]:
+    return [Site(k, m) for k, line in enumerate(lines) for m in ANNOTATION_RE.finditer(line)]
 
 
 def inject(problem: str, lines: list[str], kind: str, rng: random.Random) -> Injected | None:

@@ -116,13 +116,10 @@ def examples(sol: Solution, n_errors: int, seed: int) -> list[dict]:
     show = strip_annotations if sol.source == "gsm8k" else (lambda s: s)
     out = [_record(sol, [show(x) for x in sol.lines], -1, "correct")]
     table = gsm8k_errors.INJECTORS if sol.source == "gsm8k" else math_errors.INJECTORS
-    kinds, weights = list(table), [w for _, w in table.values()]
-    tried: set[str] = set()
-    while len(out) <= n_errors and len(tried) < len(kinds):
-        kind = rng.choices(kinds, weights)[0]
-        if kind in tried:
-            continue
-        tried.add(kind)
+    left = dict(table)  # kinds not tried yet, drawn by weight without replacement
+    while len(out) <= n_errors and left:
+        kind = rng.choices(list(left), [w for _, w in left.values()])[0]
+        del left[kind]
         if sol.source == "gsm8k":
             inj = gsm8k_errors.inject(sol.problem, sol.lines, kind, rng)
             if inj is not None:

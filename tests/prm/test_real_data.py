@@ -70,7 +70,7 @@ def test_split_math_sentences_with_display_kept_in_its_sentence():
         r"Hence the answer is $\boxed{(2,3)}$."]
 
 
-def _site(lines: list[str], k: int) -> gsm8k_errors._Site:
+def _site(lines: list[str], k: int) -> gsm8k_errors.Site:
     return next(s for s in gsm8k_errors.sites(lines) if s.k == k)
 
 
