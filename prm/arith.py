@@ -475,3 +475,34 @@ def step_features(problem: str, steps: list[str]) -> list[StepFeatures]:
         out.append(StepFeatures(eq_bad=bad, eq_ok=checked > 0 and not bad, num_new=new,
                                 unexplained=unexplained, result_up=up, result_down=down))
     return out
+
+
+# --- Stricter variant (issue 17), for models trained after the bundled one. Not in FEATURES, so
+# the bundled model's markers, vocabulary and inputs are unchanged. Measured on ProcessBench's
+# correct steps (docs/prm-training-data.md), `eq_bad` fires on 6-7% of correct competition-math
+# steps: subscripts (`r_3 = 10`), `\sqrt{7056} = 84`, implicit products `(10)(2)`, `x^3 = 8`,
+# remainders. `eq_bad_strict` keeps `eq_bad` only on steps written in plain arithmetic.
+STRICT_FEATURES = ("eq_bad_strict",)
+# LaTeX commands that arithmetic is written with; any other command makes a step non-plain
+_PLAIN_COMMANDS = frozenset((
+    "frac", "dfrac", "tfrac", "times", "cdot", "div", "left", "right", "quad", "qquad", "boxed",
+    "approx", "text", "mathrm", "textbf", "implies", "Rightarrow", "neq", "ne"))
+# constructs whose `=` the evaluator would misread: subscripts, implicit products `(a)(b)` and
+# `f(x)`, a digit next to a letter (`26c`), powers of letters, |x|, clock times, factorials,
+# remainders and moduli, fractions with letters, negative exponents, ellipses, `\text{words} =`
+_NOT_PLAIN = re.compile(
+    r"_|\)\s*\(|\d\s*!|[a-zA-Z]\s*\(|\d[a-zA-Z]|[a-zA-Z]\^|\||\d:\d|\bremainder|\bmod"
+    r"|\\frac\{[^{}]*[a-zA-Z][^{}]*\}|\^\{?-|\.\.\.|\\text\{[^}]*[a-zA-Z]{2}[^}]*\}\s*=")
+
+
+def plain_arithmetic(step: str) -> bool:
+    """True if every equality in `step` can only be read as arithmetic."""
+    if _NOT_PLAIN.search(step):
+        return False
+    return all(cmd in _PLAIN_COMMANDS for cmd in re.findall(r"\\([a-zA-Z]+)", step))
+
+
+def strict_features(problem: str, steps: list[str]) -> list[tuple[bool, ...]]:
+    """Per step, the STRICT_FEATURES flags (same order)."""
+    return [(f.eq_bad and plain_arithmetic(s),)
+            for f, s in zip(step_features(problem, steps), steps, strict=True)]

@@ -139,6 +139,10 @@ def parse_args(argv):
     ap.add_argument("--tokenizer", default=None,
                     help="reuse this checkpoint directory's vocabulary (ensemble members must "
                     "share one) instead of building it from the training data")
+    ap.add_argument("--data", default=None,
+                    help="train on this JSONL of {problem, steps, label} records (e.g. "
+                    "prm_train.real_data's output) instead of the synthetic generator; with "
+                    "--tokenizer a prm_train.bpe directory for real text")
     ap.add_argument("--save-every", type=int, default=300)
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast (slower on CPUs without "
                     "native bf16; fp32 measured 10x faster on this machine)")
@@ -151,8 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     t0 = time.time()
-    recs = list(data.generate("train", args.train_n, seed=1000 + args.seed,
-                              story_share=args.story_share))
+    if args.data:  # step-labelled records from a file (prm_train.real_data), seeded sample
+        with open(args.data, encoding="utf-8") as fh:
+            recs = [json.loads(line) for line in fh]
+        rng.shuffle(recs)
+        recs = recs[: args.train_n]
+    else:
+        recs = list(data.generate("train", args.train_n, seed=1000 + args.seed,
+                                  story_share=args.story_share))
     # the chat-template words are part of every input, so they must be in the vocabulary
     texts = itertools.chain(["system user assistant"] * 10,
                             (t for r in recs for t in [r["problem"], *r["steps"]]))
