@@ -210,7 +210,13 @@ def reward_spec_from_pb(message: pb.RewardSpec) -> Any:
         aggregation = _PB_TO_AGGREGATION.get(message.prm_aggregation)
         if aggregation is None:
             raise SpecError(f"unknown prm_aggregation {message.prm_aggregation}")
-        return RewardSpec(orm_weight=message.orm_weight, prm_weight=message.prm_weight,
+        # proto3 cannot tell an unset weight from 0: both weights 0 would pay 0 to every item
+        # (a silently wrong reward), so it means the default weights (the outcome term alone),
+        # as `RewardSpec()` and an all-default message do.
+        orm_weight = message.orm_weight
+        if orm_weight == 0.0 and message.prm_weight == 0.0:
+            orm_weight = 1.0
+        return RewardSpec(orm_weight=orm_weight, prm_weight=message.prm_weight,
                           prm_aggregation=PrmAggregation[aggregation],
                           gate_prm_by_orm=message.gate_prm_by_orm, correct_reward=outcome[0],
                           incorrect_reward=outcome[1], format_penalty_reward=outcome[2])

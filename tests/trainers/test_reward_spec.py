@@ -125,3 +125,23 @@ def test_parse_spec_list_keeps_order_and_drops_duplicates():
 def test_non_finite_numbers_are_rejected(bad):
     with pytest.raises(SpecError):
         RewardSpec(prm_weight=bad)
+
+
+def test_field_spec_without_weights_pays_the_outcome_reward(server) -> None:
+    """proto3 cannot tell an unset orm_weight from 0: a spec of outcome fields alone (what a
+    trainer writes for +1/-1, over gRPC or as the gateway's JSON spec) must pay them, never 0
+    for every item."""
+    import grpc
+
+    from mathreward import convert
+    from mathreward._pb import reward_pb2 as pb
+    from mathreward._pb import reward_pb2_grpc
+
+    fields_only = pb.RewardSpec(correct_reward=1.0, incorrect_reward=-1.0)
+    assert convert.reward_spec_from_pb(fields_only).orm_weight == 1.0
+    items = [pb.ComputeRewardItem(id="right", response=r"\boxed{4}", gold="4"),
+             pb.ComputeRewardItem(id="wrong", response=r"\boxed{5}", gold="4")]
+    with grpc.insecure_channel(server.address) as channel:
+        reply = reward_pb2_grpc.RewardServiceStub(channel).ComputeReward(
+            pb.ComputeRewardRequest(items=items, spec=fields_only), timeout=60)
+    assert [r.reward for r in reply.results] == [1.0, -1.0]
