@@ -92,6 +92,17 @@ MATH_WORDS = frozenset(
 _SHORT_UNITS = frozenset("cm mm km kg mg ft yd mi hr ml oz lb sq".split())
 # Words that change the answer's meaning and are never dropped as units.
 _NOT_UNITS = frozenset({"am", "pm", "a.m", "p.m", "or", "and", "not"})
+# Words that scale, operate on or qualify the number before them: dropping them as a "unit"
+# would pay a wrong answer (`4 million`, `2 squared`, `3 \text{ pi}`, `4 or more`,
+# `4 \text{ is wrong}` against 4). A trailing group or word with one of these is kept, so the
+# answer is compared whole (usually unparseable: not equal). When in doubt, not equal.
+_VALUE_WORDS = frozenset(
+    "hundred hundreds thousand thousands million millions billion billions trillion trillions "
+    "dozen dozens tens k squared cubed times half twice double triple quadruple more less fewer "
+    "most least over under above below approximately approx about around roughly nearly almost "
+    "negative minus plus wrong incorrect correct is are not no none than at maybe possibly "
+    "probably".split()
+)
 # `... where k is an integer`, `for any integer k`: part of the answer (rule 13), never a unit.
 _QUANTIFIER_WORDS = frozenset({"integer", "integers", "where", "for", "any", "all", "every"})
 _CLAUSE_HEAD_RE = re.compile(r"\b(?:is an?|any|all|every|each|some)\s*$")
@@ -157,13 +168,14 @@ def _is_label_text(text: str) -> bool:
     """A trailing `\\text{...}` that may be dropped: not a connective or a quantifier clause."""
     words = text.strip().lower().strip(".").split()
     clause = len(words) > 1 and bool(_QUANTIFIER_WORDS.intersection(words))
-    return " ".join(words) not in _NOT_UNITS and not clause
+    changes_value = bool(_VALUE_WORDS.intersection(words) or MATH_WORDS.intersection(words))
+    return " ".join(words) not in _NOT_UNITS and not clause and not changes_value
 
 
 def _is_unit_word(word: str) -> bool:
     """A bare trailing word that is a label: 3+ letters and not maths, or a 2-letter unit."""
     w = word.lower().strip(".")
-    if w in _NOT_UNITS or w in ("where", "for", "any", "all", "every"):
+    if w in _NOT_UNITS or w in _VALUE_WORDS or w in ("where", "for", "any", "all", "every"):
         return False
     return (len(w) >= 3 and w not in MATH_WORDS) or w in _SHORT_UNITS
 
