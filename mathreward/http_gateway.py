@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +40,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mathreward import exactjson
 from mathreward.adapters.openrlhf import items_from_queries, reward_result
 from mathreward.config import HttpLimits
 from mathreward.errors import (
@@ -165,10 +165,8 @@ def _gold(label: object, index: int) -> str:
     hint = "each label is the gold answer; is the label column set (OpenRLHF: --data.label_key)?"
     if label is None or isinstance(label, bool):
         raise bad_request(f'"labels"[{index}] is {json.dumps(label)}: {hint}')
-    if isinstance(label, int | float):
-        if not math.isfinite(label):
-            raise bad_request(f'"labels"[{index}] is not a finite number')
-        return str(label)
+    if isinstance(label, exactjson.NUMBER_TYPES):
+        return exactjson.number_text(label)  # as written: never through a float
     if not isinstance(label, str):
         raise bad_request(f'"labels"[{index}] must be a string or a number, not '
                           f'{type(label).__name__}: {hint}')
@@ -181,7 +179,7 @@ def decode_json(body: bytes) -> Any:
     if not body:
         raise bad_request("empty body: send a JSON object")
     try:
-        return json.loads(body)
+        return exactjson.loads(body)
     except RecursionError:
         raise bad_request("body JSON is nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError

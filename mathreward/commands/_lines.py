@@ -12,12 +12,14 @@ raises ValueError (the message says why) for a bad one; `string` and `strings` c
 from __future__ import annotations
 
 import argparse
+import decimal
 import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from mathreward import exactjson
 from mathreward.commands._streams import open_input
 
 T = TypeVar("T")
@@ -70,7 +72,7 @@ def read_jsonl(source: Iterable[bytes | str], parse: Callable[[dict, int], T], *
 
 def _parse_text(text: str, number: int, parse: Callable[[dict, int], T]) -> T:
     try:
-        record = json.loads(text)
+        record = exactjson.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON ({exc.msg})") from None
     if not isinstance(record, dict):
@@ -90,7 +92,7 @@ def json_type(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | decimal.Decimal):
         return "a number"
     if isinstance(value, str):
         return "a string"
@@ -108,8 +110,8 @@ def string(record: dict, name: str, *, default: str | None = None,
         if default is None:
             raise ValueError(f"'{name}' is missing")
         return default
-    if number_ok and isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
+    if number_ok and isinstance(value, exactjson.NUMBER_TYPES) and not isinstance(value, bool):
+        return exactjson.number_text(value)
     if not isinstance(value, str):
         raise ValueError(f"'{name}' must be a string, not {json_type(value)}")
     return value

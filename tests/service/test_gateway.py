@@ -523,3 +523,15 @@ def test_http_requests_are_counted_by_port_and_code(make_server) -> None:
     assert count("gateway", 200) == 1
     assert count("gateway", 400) == 2
     assert count("metrics", 200) == 1
+
+
+def test_numeric_labels_are_graded_as_written(gateway) -> None:
+    """A label sent as a JSON number keeps its digits: through a float, 1.0000000000000001
+    became 1 and paid `\\boxed{1}` (a wrong answer). NaN is not JSON: a 400."""
+    port = gateway.handle.http_port
+    body = (b'{"query": ["Q? \\\\boxed{1}", "Q? \\\\boxed{3.141592653589793}"],'
+            b' "prompts": ["Q?", "Q?"], "labels": [1.0000000000000001, 3.14159265358979323846]}')
+    status, data, _ = post(port, body)
+    assert status == 200 and data["rewards"] == [0.0, 0.0], data
+    status, data, _ = post(port, b'{"query": ["Q? 1"], "prompts": ["Q?"], "labels": [NaN]}')
+    assert status == 400 and data["error"]

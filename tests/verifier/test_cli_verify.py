@@ -203,3 +203,18 @@ def test_progress_bar_on_a_terminal(tmp_path: Path):
     assert os.waitstatus_to_exitcode(status) == 0
     assert b"100%|" in shown and b"item/s" in shown
     assert _strip_reason(_records(out.read_text(encoding="utf-8"))) == _expected(VerifyOptions())
+
+
+def test_a_numeric_gold_is_graded_as_written(tmp_path, capsys) -> None:
+    """`"gold": 1.0000000000000001` is that number, not the float 1.0 (which paid `\\boxed{1}`);
+    `NaN` is not a JSON number: a bad line."""
+    from mathreward.cli import main
+
+    data = tmp_path / "in.jsonl"
+    data.write_text('{"id": "a", "gold": 1.0000000000000001, "response": "\\\\boxed{1}"}\n'
+                    '{"id": "b", "gold": 2.50, "response": "\\\\boxed{2.5}"}\n')
+    assert main(["verify", str(data)]) == 0
+    verdicts = [json.loads(line)["verdict"] for line in capsys.readouterr().out.splitlines()]
+    assert verdicts == ["incorrect", "correct"]
+    data.write_text('{"id": "a", "gold": NaN, "response": "\\\\boxed{1}"}\n')
+    assert main(["verify", str(data)]) == 2
