@@ -17,6 +17,8 @@ Every area's tests may use them; nothing here is a stand-in:
   another server (default: on the shared pool, its own metrics registry, no metrics port) with
   a custom `ServerConfig` (auth token, TLS, small limits, `http_port=0`...); stopped after the
   test. `srv.address`, `srv.metrics.registry`, `srv.handle.state.inflight_rpcs`, `srv.drain()`.
+- `on_a_terminal(args)` (function): runs `mathreward ARGS` with a pty of 100 columns as its
+  terminal; (exit code, everything it showed). For progress bars, which only a TTY gets.
 - `many_items(n, tag="")` (function): n distinct VerifyItems, each CORRECT and needing a real
   symbolic comparison in a worker (`\boxed{\frac{2k}{2x+2k}}` vs `\frac{k}{x+k}`, fresh random
   k, so no dedupe or cache hit). A big batch is the robust way to keep workers busy: a single
@@ -27,8 +29,13 @@ Every area's tests may use them; nothing here is a stand-in:
 from __future__ import annotations
 
 import dataclasses
+import os
+import pty
 import random
+import shlex
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +62,31 @@ def unique_items(n: int, tag: str = "") -> list[VerifyItem]:
     base = random.randrange(10**6, 10**9)
     return [VerifyItem(f"{tag}{i}", rf"\boxed{{\frac{{{2 * (base + i)}}}{{2x+{2 * (base + i)}}}}}",
                        rf"\frac{{{base + i}}}{{x+{base + i}}}") for i in range(n)]
+
+
+def run_on_a_terminal(args: list[str]) -> tuple[int, bytes]:
+    """`mathreward ARGS` with a pty (100 columns) as its terminal: exit code, what it shows."""
+    mathreward = Path(sys.executable).parent / "mathreward"
+    pid, fd = pty.fork()
+    if pid == 0:  # child: a shell on the pty sets its size, then runs the command
+        command = "stty cols 100 rows 40; exec " + shlex.join([str(mathreward), *args])
+        os.execv("/bin/sh", ["/bin/sh", "-c", command])
+    shown = b""
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:  # the child closed the pty
+            break
+        if not data:
+            break
+        shown += data
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown
+
+
+@pytest.fixture
+def on_a_terminal() -> Callable[[list[str]], tuple[int, bytes]]:
+    return run_on_a_terminal
 
 
 @pytest.fixture

@@ -6,9 +6,6 @@ Run: .venv/bin/pytest tests/commands/test_progress.py -q
 from __future__ import annotations
 
 import json
-import os
-import pty
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -18,32 +15,13 @@ from prm.testing import build_tiny_qwen_prm
 MATHREWARD = Path(sys.executable).parent / "mathreward"
 
 
-def _on_a_terminal(args: list[str]) -> tuple[int, bytes]:
-    """Run `mathreward ARGS` with a pty (100 columns) as its terminal: exit code, what it shows."""
-    pid, fd = pty.fork()
-    if pid == 0:  # child: a shell on the pty sets its size, then runs the command
-        command = "stty cols 100 rows 40; exec " + shlex.join([str(MATHREWARD), *args])
-        os.execv("/bin/sh", ["/bin/sh", "-c", command])
-    shown = b""
-    while True:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:  # the child closed the pty
-            break
-        if not data:
-            break
-        shown += data
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), shown
-
-
-def test_score_steps_shows_progress_on_a_terminal_only(tmp_path: Path):
+def test_score_steps_shows_progress_on_a_terminal_only(tmp_path: Path, on_a_terminal):
     model = build_tiny_qwen_prm(tmp_path / "m", max_length=128)
     source = tmp_path / "in.jsonl"
     rows = [{"id": i, "problem": "p", "steps": [f"{i} + 1 = {i + 1}"]} for i in range(5)]
     source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     args = ["score-steps", str(source), "--prm", str(model), "--device", "cpu"]
-    code, shown = _on_a_terminal([*args, "-o", str(tmp_path / "tty.jsonl")])
+    code, shown = on_a_terminal([*args, "-o", str(tmp_path / "tty.jsonl")])
     assert code == 0, shown
     assert b"100%|" in shown and b"5/5" in shown and b"solution/s" in shown
     piped = subprocess.run([str(MATHREWARD), *args, "-o", str(tmp_path / "pipe.jsonl")],
@@ -55,17 +33,17 @@ def test_score_steps_shows_progress_on_a_terminal_only(tmp_path: Path):
     assert len(tty_rows) == 5
 
 
-def test_reward_and_ablate_show_progress_on_a_terminal(tmp_path: Path):
+def test_reward_and_ablate_show_progress_on_a_terminal(tmp_path: Path, on_a_terminal):
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"id": "a", "response": r"\boxed{4}", "gold": "4"}) + "\n")
-    code, shown = _on_a_terminal(["reward", str(source), "-o", str(tmp_path / "out.jsonl"),
+    code, shown = on_a_terminal(["reward", str(source), "-o", str(tmp_path / "out.jsonl"),
                                   "--workers", "1"])
     assert code == 0, shown
     assert b"100%|" in shown and b"1/1" in shown
     rollouts = tmp_path / "rollouts.jsonl"
     rollouts.write_text(json.dumps({"id": 1, "problem": "p", "gold": "4",
                                     "responses": [r"\boxed{4}", r"\boxed{5}"]}) + "\n")
-    code, shown = _on_a_terminal(["ablate", str(rollouts), "--specs", "orm", "--out",
+    code, shown = on_a_terminal(["ablate", str(rollouts), "--specs", "orm", "--out",
                                   str(tmp_path / "ablate"), "--workers", "1"])
     assert code == 0, shown
     assert b"rewarding: 100%|" in shown and b"2/2" in shown

@@ -178,29 +178,13 @@ def test_unreachable_server_is_an_error_not_a_crash(tmp_path: Path):
     assert "Traceback" not in done.stderr
 
 
-def test_progress_bar_on_a_terminal(tmp_path: Path):
+def test_progress_bar_on_a_terminal(tmp_path: Path, on_a_terminal):
     """On a terminal (a pty, 100 columns) stderr shows a tqdm bar; the output file is unchanged."""
-    import os
-    import pty
-
     source = tmp_path / "in.jsonl"
     source.write_text(_input_text(), encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    pid, fd = pty.fork()
-    if pid == 0:  # child: a shell on the pty sets its size, then runs the command
-        command = f"stty cols 100 rows 40; exec {MATHREWARD} verify {source} -o {out}"
-        os.execv("/bin/sh", ["/bin/sh", "-c", command])
-    shown = b""
-    while True:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:  # the child closed the pty
-            break
-        if not data:
-            break
-        shown += data
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    code, shown = on_a_terminal(["verify", str(source), "-o", str(out)])
+    assert code == 0
     assert b"100%|" in shown and b"item/s" in shown
     assert _strip_reason(_records(out.read_text(encoding="utf-8"))) == _expected(VerifyOptions())
 
