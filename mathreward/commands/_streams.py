@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import IO
 
 
@@ -43,3 +44,19 @@ def quiet_broken_pipe() -> int:
     finally:
         os.close(devnull)
     return BROKEN_PIPE_EXIT
+
+
+def write_output(command: str, server: str | None, path: str,
+                 produce: Callable[[IO[str]], Awaitable[None]]) -> int:
+    """Run `produce(out)` on the output stream; 0 when done. With `--server`, a failure of the
+    service is one line naming it and exit 1 (a closed stdout and local failures propagate)."""
+    try:
+        with open_output(path) as out:
+            asyncio.run(produce(out))
+    except Exception as exc:
+        if isinstance(exc, BrokenPipeError) or not server:
+            raise
+        print(f"mathreward {command}: server {server}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+

@@ -16,15 +16,13 @@ is a terminal.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import sys
 from typing import Any, TextIO
 
 from mathreward.backends import Backend, make_backend
 from mathreward.commands._lines import add_skip_bad_flag, load, report_skipped, string, strings
 from mathreward.commands._progress import progress
-from mathreward.commands._streams import open_output
+from mathreward.commands._streams import write_output
 from mathreward.types import StepsItem, StepsResult
 from prm.steps import split_steps
 from prm.types import PrmConfig
@@ -98,13 +96,8 @@ def run(args: argparse.Namespace) -> int:
     prm = PrmConfig(model_path=args.prm, device=args.device, max_batch_size=args.max_batch_size,
                     step_separator=args.separator, threads=args.threads)
     backend = make_backend(args.server, VerifyOptions(), prm=prm)
-    try:
-        with open_output(args.output) as out:
-            asyncio.run(score_all(lines.items, backend, out))
-    except Exception as exc:
-        if isinstance(exc, BrokenPipeError) or not args.server:
-            raise
-        print(f"mathreward score-steps: server {args.server}: {exc}", file=sys.stderr)
+    if write_output("score-steps", args.server, args.output,
+                    lambda out: score_all(lines.items, backend, out)):
         return 1
     report_skipped("score-steps", lines)
     return 0

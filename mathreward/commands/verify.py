@@ -22,7 +22,6 @@ Blank lines are skipped. A progress bar goes to stderr when stderr is a terminal
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import sys
@@ -32,7 +31,7 @@ from typing import IO, Any
 from mathreward.backends import Backend, make_backend
 from mathreward.commands._lines import add_skip_bad_flag, load, report_skipped, string
 from mathreward.commands._progress import Progress, progress
-from mathreward.commands._streams import open_output
+from mathreward.commands._streams import write_output
 from verifier.pool import PoolConfig
 from verifier.types import EXTRACTION_MODES, Result, VerifyItem, VerifyOptions
 
@@ -95,13 +94,8 @@ def run(args: argparse.Namespace) -> int:
     if lines is None:
         return 2
     backend = make_backend(args.server, options, pool=_pool_config(args, len(lines.items)))
-    try:
-        with open_output(args.output) as sink:
-            asyncio.run(grade_lines(lines.items, backend, sink))
-    except Exception as exc:
-        if isinstance(exc, BrokenPipeError) or not args.server:
-            raise
-        print(f"mathreward verify: server {args.server}: {exc}", file=sys.stderr)
+    if write_output("verify", args.server, args.output,
+                    lambda sink: grade_lines(lines.items, backend, sink)):
         return 1
     report_skipped("verify", lines)
     return 0
