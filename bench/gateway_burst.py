@@ -8,7 +8,7 @@ to /get_reward at the same moment (what OpenRLHF's remote reward client does eve
         --legacy /tmp/stdlib_http_gateway.py
 
 Each server is a separate process (`mathreward serve --no-prm --http-port 0`, or the legacy
-module behind the same RewardServicer) with `--workers` verifier workers; the clients are one
+module behind the same reward core) with `--workers` verifier workers; the clients are one
 asyncio process with one aiohttp session (one new connection) per request, first attempt only: no
 retries, so refused or reset connections show as such. Per burst it prints requests answered 200,
 connections refused, other failures, p50/p99/max latency from the start of the burst and the
@@ -82,10 +82,10 @@ def start_server(legacy: str | None, workers: int) -> tuple[subprocess.Popen, in
 
 
 def serve_legacy(module_path: str, workers: int) -> None:
-    """Run the old stdlib gateway module behind today's RewardServicer (child process)."""
+    """Run the old stdlib gateway module behind today's reward core (child process)."""
     from mathreward.config import ServerConfig
+    from mathreward.core import RewardCore, ServingState
     from mathreward.metrics import ServiceMetrics
-    from mathreward.servicer import RewardServicer, ServingState
     from verifier.pool import PoolConfig, VerifierPool
 
     spec = importlib.util.spec_from_file_location("legacy_http_gateway", module_path)
@@ -99,9 +99,9 @@ def serve_legacy(module_path: str, workers: int) -> None:
         pool = VerifierPool(pool_config)
         pool.start()
         config = ServerConfig(host="127.0.0.1", port=0, metrics_port=None, pool=pool_config)
-        servicer = RewardServicer(config, pool, None, ServiceMetrics(), ServingState())
+        core = RewardCore(config, pool, None, ServiceMetrics(), ServingState())
         gateway = legacy.HttpGateway(legacy.GatewayConfig(host="127.0.0.1", port=0),
-                                     servicer.compute_outcomes)
+                                     core.compute_outcomes)
         port = gateway.start(asyncio.get_running_loop())
         print(json.dumps({"http_port": port}), flush=True)
         await asyncio.Event().wait()  # until SIGTERM

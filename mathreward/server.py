@@ -134,7 +134,7 @@ def build_server(config: ServerConfig, pool: VerifierPool, engine: PrmEngine | N
                            precheck=core.precheck)
     server = grpc.aio.server(interceptors=[edge], options=server_options(config))
     reward_pb2_grpc.add_RewardServiceServicer_to_server(
-        RewardServicer(config, pool, engine, metrics, state, core=core), server)
+        RewardServicer(core), server)
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     if config.reflection:

@@ -15,23 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 
 import grpc
 
 from mathreward import convert
 from mathreward._pb import reward_pb2 as pb
 from mathreward._pb import reward_pb2_grpc
-from mathreward.config import ServerConfig
 from mathreward.core import RewardCore, ServingState, Ticket
 from mathreward.errors import Draining, ServiceError, abort_with, status_of
 from mathreward.logs import REQUEST_ID
-from mathreward.metrics import ServiceMetrics
-from mathreward.reward_spec import RewardSpec
-from mathreward.rewards import RewardItem, RewardOutcome
-from prm.types import StepScorer
-from verifier.pool import PoolClosedError, VerifierPool
-from verifier.types import VerifyOptions
+from verifier.pool import PoolClosedError
 
 __all__ = ["RewardServicer", "ServingState"]
 
@@ -39,12 +33,9 @@ log = logging.getLogger("mathreward.servicer")
 
 
 class RewardServicer(reward_pb2_grpc.RewardServiceServicer):
-    def __init__(self, config: ServerConfig, pool: VerifierPool, engine: StepScorer | None,
-                 metrics: ServiceMetrics, state: ServingState,
-                 core: RewardCore | None = None) -> None:
-        self.core = core if core is not None else RewardCore(config, pool, engine, metrics,
-                                                             state)
-        self._metrics = metrics
+    def __init__(self, core: RewardCore) -> None:
+        self.core = core  # shared with the HTTP gateway (server.py)
+        self._metrics = core.metrics
 
     # -- admission and errors ------------------------------------------------------------------
     @contextlib.asynccontextmanager
@@ -143,10 +134,3 @@ class RewardServicer(reward_pb2_grpc.RewardServiceServicer):
             outcomes = await self.core.compute(ticket, items, spec, options, deadline)
             return pb.ComputeRewardResponse(
                 results=[convert.reward_outcome_to_pb(o) for o in outcomes])
-
-    async def compute_outcomes(self, items: Sequence[RewardItem], spec: RewardSpec,
-                               options: VerifyOptions, deadline: float | None
-                               ) -> list[RewardOutcome]:
-        """ComputeReward's work for the HTTP gateway: delegates to `RewardCore.compute_outcomes`
-        (limits, atomic reservation of verifier places, `compute_rewards`)."""
-        return await self.core.compute_outcomes(items, spec, options, deadline)
