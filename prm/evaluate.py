@@ -23,14 +23,7 @@ import json
 import sys
 from pathlib import Path
 
-from prm.metrics import (  # noqa: F401 - the metrics are part of this module's API
-    UNSCORED,
-    Metrics,
-    auroc,
-    evaluate,
-    f1_at,
-    predicted_error,
-)
+from prm.metrics import evaluate
 
 
 async def score_records(records: list[dict], model_path: str | None, device: str,

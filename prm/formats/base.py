@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import torch
 
 from prm import arith
-from prm.types import PrmFormatError  # noqa: F401 - re-exported to the format adapters
+from prm.types import PrmFormatError
 
 QWEN_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
 PLACEHOLDER = "\x00"  # where a step tag goes while a chat template is rendered
