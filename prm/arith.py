@@ -361,7 +361,9 @@ def marker(feature: str) -> str:
     return f"<{feature}>"
 
 
-MARKERS = tuple(marker(f) for f in FEATURES)
+# every feature a checkpoint may name in prm_format.json: the original six and the strict one
+ALL_FEATURES = (*FEATURES, "eq_bad_strict")
+MARKERS = tuple(marker(f) for f in ALL_FEATURES)
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 # The one-operation closure is quadratic in the numbers written so far: past this many (no real
 # solution gets near it; a hostile one can), `unexplained` is not computed.
@@ -376,6 +378,7 @@ class StepFeatures:
     unexplained: bool = False
     result_up: bool = False
     result_down: bool = False
+    eq_bad_strict: bool = False  # eq_bad on a step written in plain arithmetic (see below)
 
     def flags(self, names: tuple[str, ...] = FEATURES) -> tuple[bool, ...]:
         return tuple(getattr(self, n) for n in names)
@@ -473,7 +476,8 @@ def step_features(problem: str, steps: list[str]) -> list[StepFeatures]:
                 checked, last = checked + 1, s_last
         up, down = _direction(last) if last is not None else (False, False)
         out.append(StepFeatures(eq_bad=bad, eq_ok=checked > 0 and not bad, num_new=new,
-                                unexplained=unexplained, result_up=up, result_down=down))
+                                unexplained=unexplained, result_up=up, result_down=down,
+                                eq_bad_strict=bad and plain_arithmetic(step)))
     return out
 
 
@@ -483,6 +487,7 @@ def step_features(problem: str, steps: list[str]) -> list[StepFeatures]:
 # steps: subscripts (`r_3 = 10`), `\sqrt{7056} = 84`, implicit products `(10)(2)`, `x^3 = 8`,
 # remainders. `eq_bad_strict` keeps `eq_bad` only on steps written in plain arithmetic.
 STRICT_FEATURES = ("eq_bad_strict",)
+assert set(STRICT_FEATURES) <= set(ALL_FEATURES)
 # LaTeX commands that arithmetic is written with; any other command makes a step non-plain
 _PLAIN_COMMANDS = frozenset((
     "frac", "dfrac", "tfrac", "times", "cdot", "div", "left", "right", "quad", "qquad", "boxed",
@@ -504,5 +509,4 @@ def plain_arithmetic(step: str) -> bool:
 
 def strict_features(problem: str, steps: list[str]) -> list[tuple[bool, ...]]:
     """Per step, the STRICT_FEATURES flags (same order)."""
-    return [(f.eq_bad and plain_arithmetic(s),)
-            for f, s in zip(step_features(problem, steps), steps, strict=True)]
+    return [f.flags(STRICT_FEATURES) for f in step_features(problem, steps)]

@@ -17,6 +17,7 @@ a test split or on ProcessBench: those are for evaluation only. The text is not 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import re
@@ -131,6 +132,13 @@ def examples(sol: Solution, n_errors: int, seed: int) -> list[dict]:
     return out
 
 
+def split_of(problem: str, dev_share: float) -> str:
+    """'dev' for a fixed `dev_share` of problems (by a hash of the problem text, so every copy of
+    a solution and every solution of a problem fall on the same side), else 'train'."""
+    h = int.from_bytes(hashlib.sha256(problem.encode("utf-8")).digest()[:8], "big")
+    return "dev" if h / 2**64 < dev_share else "train"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--gsm8k", help="GSM8K train.jsonl")
@@ -138,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--out", required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--errors", type=int, default=2, help="erroneous copies per solution")
+    ap.add_argument("--split", choices=("all", "train", "dev"), default="all",
+                    help="keep only this side of the problem-hashed train/dev split")
+    ap.add_argument("--dev-share", type=float, default=0.05,
+                    help="share of problems on the dev side (for calibration, never trained on)")
     args = ap.parse_args(argv)
     if not (args.gsm8k or args.math):
         ap.error("give --gsm8k and/or --math")
@@ -150,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     with Path(args.out).open("w", encoding="utf-8") as fh:
         for it in sols:
             for sol in it:
+                if args.split != "all" and split_of(sol.problem, args.dev_share) != args.split:
+                    continue
                 for rec in examples(sol, args.errors, args.seed):
                     fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
                     n += 1

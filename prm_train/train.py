@@ -32,9 +32,16 @@ from prm.formats.bundled import write_checkpoint
 from prm.model import QwenPrm, pad_right
 from prm_train import data
 
-BUNDLED_SPEC = formats.FormatSpec(kind="qwen_prm", system_prompt="", step_features=True,
-                                  features=arith.FEATURES,
-                                  max_length=1024)
+
+def bundled_spec(features: tuple[str, ...] = arith.FEATURES,
+                 max_length: int = 1024) -> formats.FormatSpec:
+    """The bundled checkpoint's input format: no system turn, exact-check markers `features`
+    before each step tag, items up to `max_length` tokens."""
+    return formats.FormatSpec(kind="qwen_prm", system_prompt="", step_features=True,
+                              features=features, max_length=max_length)
+
+
+BUNDLED_SPEC = bundled_spec()
 
 
 @dataclass(frozen=True)
@@ -95,24 +102,28 @@ def loss_fn(model: QwenPrm, b: dict, first_w: float, lm_w: float, special_ids: t
     sel = lab >= 0
     w = torch.where(lab[sel] == 0, first_w, 1.0)
     step_loss = (F.cross_entropy(logits[sel], lab[sel], reduction="none") * w).sum() / w.sum()
-    lm_logits = model.lm_logits(hidden[:, :-1]).float()  # (B, T-1, V)
     tgt = b["ids"][:, 1:]
     ok = b["lm_ok"][:, :-1] & ~torch.isin(tgt, special_ids)
-    lm_loss = F.cross_entropy(lm_logits[ok], tgt[ok])
+    # project only the trained positions: with a BPE vocabulary the (B, T, V) logits of every
+    # position (padding, text after the error) cost more than the rest of the model
+    lm_logits = model.lm_logits(hidden[:, :-1][ok]).float()  # (N, V)
+    lm_loss = F.cross_entropy(lm_logits, tgt[ok])
     return step_loss + lm_w * lm_loss, step_loss.detach(), lm_loss.detach()
 
 
-def save_checkpoint(model: QwenPrm, tok_dir: Path, out: Path, card_extra: dict) -> None:
+def save_checkpoint(model: QwenPrm, tok_dir: Path, out: Path, card_extra: dict,
+                    spec: formats.FormatSpec = BUNDLED_SPEC) -> None:
     state = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()
              if k.startswith(("model.", "score.")) and "rotary" not in k}
-    write_checkpoint(out, state, model.config.to_dict(), BUNDLED_SPEC, tok_dir)
+    write_checkpoint(out, state, model.config.to_dict(), spec, tok_dir)
     (out / "training.json").write_text(json.dumps(card_extra, indent=2) + "\n")
 
 
 def build_model(vocab_size: int, args) -> QwenPrm:
     cfg = Qwen2Config(vocab_size=vocab_size, hidden_size=args.hidden, num_hidden_layers=args.layers,
                       num_attention_heads=args.heads, num_key_value_heads=args.heads,
-                      intermediate_size=args.hidden * 3, max_position_embeddings=1024,
+                      intermediate_size=args.hidden * 3,
+                      max_position_embeddings=args.context,
                       tie_word_embeddings=True, rope_theta=10000.0, pad_token_id=0,
                       attn_implementation="sdpa")
     return QwenPrm(cfg)
@@ -143,6 +154,12 @@ def parse_args(argv):
                     help="train on this JSONL of {problem, steps, label} records (e.g. "
                     "prm_train.real_data's output) instead of the synthetic generator; with "
                     "--tokenizer a prm_train.bpe directory for real text")
+    ap.add_argument("--features", default=",".join(arith.FEATURES),
+                    help="comma-separated exact-check markers the model reads (prm/arith.py "
+                    "ALL_FEATURES), e.g. eq_bad_strict for real LaTeX text")
+    ap.add_argument("--context", type=int, default=1024,
+                    help="the longest item the checkpoint scores (tokens); --max-len is the "
+                    "longest trained on")
     ap.add_argument("--save-every", type=int, default=300)
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast (slower on CPUs without "
                     "native bf16; fp32 measured 10x faster on this machine)")
@@ -174,7 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         tokenizer.save_tokenizer(tokenizer.make_tokenizer(tokenizer.build_vocab(texts)), out)
     tok = PreTrainedTokenizerFast.from_pretrained(str(out))
-    examples = [make_example(BUNDLED_SPEC, tok, r) for r in recs]
+    features = tuple(f for f in args.features.split(",") if f)
+    unknown = set(features) - set(arith.ALL_FEATURES)
+    if unknown:
+        raise SystemExit(f"unknown --features {sorted(unknown)}; known: {arith.ALL_FEATURES}")
+    spec = bundled_spec(features, args.context)
+    examples = [make_example(spec, tok, r) for r in recs]
     examples = [e for e in examples if len(e.ids) <= args.max_len]
     special = torch.tensor(tok.convert_tokens_to_ids(list(tokenizer.SPECIALS)))
     # words (not digits, operators, LaTeX commands or specials) may be dropped to <unk>
@@ -212,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         if step % args.save_every == 0 or step == args.steps:
             card.update(steps_done=step, solutions_seen=seen,
                         train_minutes=round((time.time() - t_start) / 60, 1))
-            save_checkpoint(model, out, out, card)
+            save_checkpoint(model, out, out, card, spec)
     print(f"done in {(time.time() - t0) / 60:.1f} min", flush=True)
     return 0
 

@@ -81,7 +81,7 @@ def spec_from_file(directory: Path) -> FormatSpec | None:
         spec["combiner"] = tuple(float(x) for x in spec["combiner"])
     spec["features"] = tuple(spec.get("features", arith.LEGACY_FEATURES))
     spec["members"] = tuple(str(m) for m in spec.get("members", ()))
-    unknown = set(spec["features"]) - set(arith.FEATURES)
+    unknown = set(spec["features"]) - set(arith.ALL_FEATURES)
     if unknown:
         raise PrmFormatError(f"{directory}: unknown features {sorted(unknown)}")
     combiner = spec.get("combiner")

@@ -34,7 +34,13 @@ def test_wrong_plain_computation_is_flagged(step):
     assert arith.strict_features(PROBLEM, [step]) == [(True,)]
 
 
-def test_bundled_features_unchanged():
+def test_original_features_unchanged_and_strict_one_is_a_named_marker():
+    """The six original features keep their order (checkpoints that list no features read the
+    first three); the strict one is a marker a checkpoint may name, and user text carrying it is
+    neutralised like the others (its string is in MARKERS, which the guard strips)."""
     assert arith.FEATURES == ("eq_bad", "eq_ok", "num_new", "unexplained", "result_up",
                               "result_down")
-    assert "<eq_bad_strict>" not in arith.MARKERS
+    assert arith.ALL_FEATURES == (*arith.FEATURES, "eq_bad_strict")
+    assert "<eq_bad_strict>" in arith.MARKERS
+    feats = arith.step_features(PROBLEM, ["She pays 12 * 3 = 38 dollars.", r"$r_3 = 10$"])
+    assert [f.flags(arith.STRICT_FEATURES) for f in feats] == [(True,), (False,)]
