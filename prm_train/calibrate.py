@@ -92,8 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     fmt_file.write_text(json.dumps(fmt, indent=2) + "\n")
     with open(args.input) as f:
         records = [json.loads(line) for line in f if line.strip()]
+    scores = asyncio.run(score_records(records, args.prm, "cpu", args.threads))
+    # an item the model cannot score (over its context) has no step logits to fit on
+    unscored = sum(s is None for s in scores)
+    records = [r for r, s in zip(records, scores, strict=True) if s is not None]
+    scores = [s for s in scores if s is not None]
+    print(f"{len(records)} dev solutions scored, {unscored} unscored (left out of the fit)")
     labels = [int(r["label"]) for r in records]
-    scores = asyncio.run(score_records(records, args.prm, "cpu"))
     print(f"model alone:   {evaluate(labels, scores).row()}")
     features = tuple(fmt.get("features", LEGACY_FEATURES))
     all_x = [_rows(r, s, features) for r, s in zip(records, scores, strict=True)]

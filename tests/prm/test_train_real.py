@@ -130,3 +130,34 @@ def test_dev_split_is_by_problem_and_stable(tmp_path):
     assert train_p and dev_p and not train_p & dev_p
     assert len(sides["train"]) + len(sides["dev"]) == len(sides["all"])
     assert all(real_data.split_of(p, 0.3) == "dev" for p in dev_p)
+
+
+def test_calibrate_fits_a_combiner_the_engine_applies(tmp_path):
+    """`prm_train.calibrate DEV --prm DIR` scores the dev records through the engine, writes
+    [w_logit, w_eq_bad_strict, bias] into prm_format.json, and the served scores change with it."""
+    from prm_train import calibrate
+
+    data = tmp_path / "real.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
+    tok_dir = tmp_path / "bpe"
+    bpe.save(bpe.train_bpe(bpe.read_texts([data]), vocab_size=400), tok_dir)
+    out = tmp_path / "m"
+    assert train.main(["--data", str(data), "--tokenizer", str(tok_dir), "--out", str(out),
+                       "--train-n", "24", "--steps", "1", "--batch-size", "4", "--hidden", "32",
+                       "--layers", "1", "--heads", "2", "--threads", "1", "--save-every", "1",
+                       "--word-dropout", "0", "--features", "eq_bad_strict"]) == 0
+
+    async def score():
+        engine = PrmEngine(PrmConfig(model_path=str(out), device="cpu"))
+        await engine.start()
+        try:
+            return await engine.score(RECORDS[1]["problem"], RECORDS[1]["steps"])
+        finally:
+            await engine.close()
+
+    before = asyncio.run(score()).scores
+    assert calibrate.main([str(data), "--prm", str(out), "--threads", "1"]) == 0
+    combiner = json.loads((out / "prm_format.json").read_text())["combiner"]
+    assert len(combiner) == 3 and all(isinstance(v, float) for v in combiner)
+    after = asyncio.run(score())
+    assert after.status == StepStatus.OK and after.scores != before
