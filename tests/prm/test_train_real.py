@@ -26,16 +26,22 @@ RECORDS = [
 ] * 6
 
 
-def test_training_on_real_records_with_the_bpe_tokenizer_gives_a_served_checkpoint(tmp_path):
+def _toy_checkpoint(tmp_path, *extra: str, steps: int = 1):
+    """Train a toy model on RECORDS with a fresh 400-token BPE; (checkpoint dir, data, BPE dir)."""
     data = tmp_path / "real.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
     tok_dir = tmp_path / "bpe"
     bpe.save(bpe.train_bpe(bpe.read_texts([data]), vocab_size=400), tok_dir)
     out = tmp_path / "m"
     assert train.main(["--data", str(data), "--tokenizer", str(tok_dir), "--out", str(out),
-                       "--train-n", "24", "--steps", "2", "--batch-size", "4", "--hidden", "32",
-                       "--layers", "1", "--heads", "2", "--threads", "1", "--save-every", "2",
-                       "--word-dropout", "0"]) == 0
+                       "--train-n", "24", "--steps", str(steps), "--batch-size", "4",
+                       "--hidden", "32", "--layers", "1", "--heads", "2", "--threads", "1",
+                       "--save-every", str(steps), "--word-dropout", "0", *extra]) == 0
+    return out, data, tok_dir
+
+
+def test_training_on_real_records_with_the_bpe_tokenizer_gives_a_served_checkpoint(tmp_path):
+    out, data, tok_dir = _toy_checkpoint(tmp_path, steps=2)
     for name in word_tokenizer.FILES:  # the BPE files travel with the checkpoint, unchanged
         assert (out / name).read_bytes() == (tok_dir / name).read_bytes()
     card = json.loads((out / "training.json").read_text())
@@ -71,16 +77,7 @@ def test_strict_marker_and_long_context_travel_from_training_to_serving(tmp_path
     config.json, the served codec puts `<eq_bad_strict>` before the tag of a wrong plain
     computation only (not before correct LaTeX that `eq_bad` misreads), and a 1,500-token item
     is scored, not refused."""
-    data = tmp_path / "real.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
-    tok_dir = tmp_path / "bpe"
-    bpe.save(bpe.train_bpe(bpe.read_texts([data]), vocab_size=400), tok_dir)
-    out = tmp_path / "m"
-    assert train.main(["--data", str(data), "--tokenizer", str(tok_dir), "--out", str(out),
-                       "--train-n", "24", "--steps", "1", "--batch-size", "4", "--hidden", "32",
-                       "--layers", "1", "--heads", "2", "--threads", "1", "--save-every", "1",
-                       "--word-dropout", "0", "--features", "eq_bad_strict",
-                       "--context", "4096"]) == 0
+    out, _, _ = _toy_checkpoint(tmp_path, "--features", "eq_bad_strict", "--context", "4096")
     fmt = json.loads((out / "prm_format.json").read_text())
     assert fmt["features"] == ["eq_bad_strict"] and fmt["max_length"] == 4096
     assert json.loads((out / "config.json").read_text())["max_position_embeddings"] == 4096
@@ -137,15 +134,7 @@ def test_calibrate_fits_a_combiner_the_engine_applies(tmp_path):
     [w_logit, w_eq_bad_strict, bias] into prm_format.json, and the served scores change with it."""
     from prm_train import calibrate
 
-    data = tmp_path / "real.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
-    tok_dir = tmp_path / "bpe"
-    bpe.save(bpe.train_bpe(bpe.read_texts([data]), vocab_size=400), tok_dir)
-    out = tmp_path / "m"
-    assert train.main(["--data", str(data), "--tokenizer", str(tok_dir), "--out", str(out),
-                       "--train-n", "24", "--steps", "1", "--batch-size", "4", "--hidden", "32",
-                       "--layers", "1", "--heads", "2", "--threads", "1", "--save-every", "1",
-                       "--word-dropout", "0", "--features", "eq_bad_strict"]) == 0
+    out, data, _ = _toy_checkpoint(tmp_path, "--features", "eq_bad_strict")
 
     async def score():
         engine = PrmEngine(PrmConfig(model_path=str(out), device="cpu"))
