@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import torch
 
+from prm import formats
 from prm.engine import BUNDLED_WEIGHTS, PrmConfig, PrmEngine, StepStatus
 from prm.evaluate import read_records
 from prm_train import data
@@ -43,8 +45,6 @@ async def _score_all(path: str, items: list[tuple[str, list[str]]], threads: int
     engine = PrmEngine(PrmConfig(model_path=path, device="cpu", threads=threads))
     await engine.start()
     try:
-        loaded = engine._loaded  # tokens counted with the engine's own codec
-        assert loaded is not None
         await engine.score_many(items[:4])  # warm-up
         t0 = time.perf_counter()
         results = await engine.score_many(items)
@@ -52,8 +52,9 @@ async def _score_all(path: str, items: list[tuple[str, list[str]]], threads: int
     finally:
         await engine.close()
     ok = [(it, r) for it, r in zip(items, results, strict=True) if r.status == StepStatus.OK]
+    codec = formats.load_codec(path)  # the checkpoint's own encoding, as the engine uses it
     return Cost(seconds, len(ok), sum(len(r.scores) for _, r in ok),
-                sum(len(loaded.codec.encode(p, s).ids) for (p, s), _ in ok),
+                sum(len(codec.encode(p, s).ids) for (p, s), _ in ok),
                 sum(len(p) + sum(map(len, s)) for (p, s), _ in ok))
 
 
@@ -64,11 +65,7 @@ def _params(path: str) -> int:
     total = 0
     for f in Path(path).glob("*.safetensors"):
         with safe_open(str(f), "pt") as st:
-            for k in st.keys():
-                n = 1
-                for d in st.get_slice(k).get_shape():
-                    n *= int(d)
-                total += n
+            total += sum(math.prod(st.get_slice(k).get_shape()) for k in st.keys())
     return total
 
 

@@ -361,8 +361,11 @@ def marker(feature: str) -> str:
     return f"<{feature}>"
 
 
+# the stricter variant (issue 17; defined with `plain_arithmetic` below), outside FEATURES so the
+# bundled model's markers, vocabulary and inputs are unchanged
+STRICT_FEATURES = ("eq_bad_strict",)
 # every feature a checkpoint may name in prm_format.json: the original six and the strict one
-ALL_FEATURES = (*FEATURES, "eq_bad_strict")
+ALL_FEATURES = (*FEATURES, *STRICT_FEATURES)
 MARKERS = tuple(marker(f) for f in ALL_FEATURES)
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 # The one-operation closure is quadratic in the numbers written so far: past this many (no real
@@ -485,9 +488,8 @@ def step_features(problem: str, steps: list[str]) -> list[StepFeatures]:
 # the bundled model's markers, vocabulary and inputs are unchanged. Measured on ProcessBench's
 # correct steps (docs/prm-training-data.md), `eq_bad` fires on 6-7% of correct competition-math
 # steps: subscripts (`r_3 = 10`), `\sqrt{7056} = 84`, implicit products `(10)(2)`, `x^3 = 8`,
-# remainders. `eq_bad_strict` keeps `eq_bad` only on steps written in plain arithmetic.
-STRICT_FEATURES = ("eq_bad_strict",)
-assert set(STRICT_FEATURES) <= set(ALL_FEATURES)
+# remainders. `eq_bad_strict` (STRICT_FEATURES, above) keeps `eq_bad` only on steps written in
+# plain arithmetic.
 # LaTeX commands that arithmetic is written with; any other command makes a step non-plain
 _PLAIN_COMMANDS = frozenset((
     "frac", "dfrac", "tfrac", "times", "cdot", "div", "left", "right", "quad", "qquad", "boxed",

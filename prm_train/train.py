@@ -33,15 +33,11 @@ from prm.model import QwenPrm, pad_right
 from prm_train import data
 
 
-def bundled_spec(features: tuple[str, ...] = arith.FEATURES,
-                 max_length: int = 1024) -> formats.FormatSpec:
+def bundled_spec(features: tuple[str, ...], max_length: int) -> formats.FormatSpec:
     """The bundled checkpoint's input format: no system turn, exact-check markers `features`
     before each step tag, items up to `max_length` tokens."""
     return formats.FormatSpec(kind="qwen_prm", system_prompt="", step_features=True,
                               features=features, max_length=max_length)
-
-
-BUNDLED_SPEC = bundled_spec()
 
 
 @dataclass(frozen=True)
@@ -112,7 +108,7 @@ def loss_fn(model: QwenPrm, b: dict, first_w: float, lm_w: float, special_ids: t
 
 
 def save_checkpoint(model: QwenPrm, tok_dir: Path, out: Path, card_extra: dict,
-                    spec: formats.FormatSpec = BUNDLED_SPEC) -> None:
+                    spec: formats.FormatSpec) -> None:
     state = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()
              if k.startswith(("model.", "score.")) and "rotary" not in k}
     write_checkpoint(out, state, model.config.to_dict(), spec, tok_dir)
