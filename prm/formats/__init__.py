@@ -90,6 +90,9 @@ def detect(directory: str | Path) -> tuple[Family, FormatSpec]:
                          f"{architecture(config)!r}); supported kinds: {sorted(_BY_KIND)}")
 
 
+_NO_TOKENIZER_LIMIT = 10**30  # transformers' own "unset" value (VERY_LARGE_INTEGER)
+
+
 def make_codec(fam: Family, spec: FormatSpec, tokenizer: Any) -> Codec:
     return Codec(fam, spec, tokenizer, Guard.for_tokenizer(tokenizer, *fam.guard_extra(spec)),
                  chars_per_token(tokenizer))
@@ -99,7 +102,12 @@ def load_codec(directory: str | Path) -> Codec:
     """The family, spec and tokenizer: what encoding needs, without the model (the engine's
     encode worker processes load only this, and must encode exactly as `load` does)."""
     fam, spec = detect(directory)
-    return make_codec(fam, spec, fam.load_tokenizer(Path(directory), spec))
+    tok = fam.load_tokenizer(Path(directory), spec)
+    # the context is `context_length` (the engine refuses longer items as TOO_LONG before the
+    # model sees them); left as is, the tokenizer's own model_max_length makes transformers log
+    # "Token indices sequence length is longer..." for every such item, which is noise
+    tok.model_max_length = _NO_TOKENIZER_LIMIT
+    return make_codec(fam, spec, tok)
 
 
 def encode(spec: FormatSpec, tokenizer: Any, problem: str, steps: Sequence[str]) -> Encoded:
