@@ -77,9 +77,8 @@ async def engine_run(path: str, device: str, items: list[tuple[str, list[str]]],
     await engine.start()
     queue = list(range(len(items)))
     counts = [0, 0]
-    loaded = engine._loaded  # tokens are counted with the engine's own tokenizer
-    assert loaded is not None
-    lengths = [len(loaded.codec.encode(p, s).ids) for p, s in items]
+    codec = formats.load_codec(path)  # the codec the engine encodes with: the same token counts
+    lengths = [len(codec.encode(p, s).ids) for p, s in items]
 
     async def client() -> None:
         while queue:
