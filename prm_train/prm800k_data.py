@@ -32,6 +32,8 @@ from pathlib import Path
 
 from prm_train.real_data import split_of
 
+ANSWER_MARK = "\n\n# Answer\n\n"  # how a PRM800K solution's last step gives its answer
+
 
 @dataclass(frozen=True)
 class RatedStep:
@@ -75,11 +77,15 @@ def from_openai_jsonl(path: str | Path) -> Iterator[RatedStep]:
 def from_stepwise_parquet(path: str | Path) -> Iterator[RatedStep]:
     import pyarrow.parquet as pq  # with `datasets` (the trainers extra); only this layout needs it
 
-    table = pq.read_table(path, columns=["instruction", "responses", "next_response", "rating"])
-    for row in table.to_pylist():
+    names = ["instruction", "responses", "next_response", "rating"]
+    has_answer = "answer" in pq.read_schema(path).names
+    for row in pq.read_table(path, columns=names + ["answer"] * has_answer).to_pylist():
         if row["rating"] is not None:
-            yield RatedStep(row["instruction"], tuple(row["responses"] or ()),
-                            row["next_response"], int(row["rating"]))
+            text = row["next_response"]
+            if row.get("answer") is not None:  # the flattening moved a final step's answer out
+                text = f"{text}{ANSWER_MARK}{row['answer']}"
+            yield RatedStep(row["instruction"], tuple(row["responses"] or ()), text,
+                            int(row["rating"]))
 
 
 def read_rated(path: str | Path) -> Iterator[RatedStep]:

@@ -25,7 +25,7 @@ def _session(problem: str) -> dict:
         {"completions": [{"text": "So $2 + 12 = 15$.", "rating": -1},
                          {"text": "Now add the 2.", "rating": 0}],
          "chosen_completion": 1, "human_completion": None},
-        {"completions": [{"text": "$2 + 12 = 14$, so the answer is $\\boxed{14}$.", "rating": 1}],
+        {"completions": [{"text": "So $2 + 12 = 14$.\n\n# Answer\n\n14", "rating": 1}],
          "chosen_completion": 0, "human_completion": None},
     ]
     return {"question": {"problem": problem}, "label": {"steps": steps,
@@ -33,12 +33,14 @@ def _session(problem: str) -> dict:
 
 
 def _stepwise_rows(session: dict) -> list[dict]:
-    """The same session flattened the way the stepwise-critic Parquet is."""
+    """The same session flattened the way the stepwise-critic Parquet is (a final step's answer
+    in its own column)."""
     rows, before = [], []
     for step in session["label"]["steps"]:
         for c in step["completions"]:
+            text, _, answer = c["text"].partition(prm800k_data.ANSWER_MARK)
             rows.append({"instruction": session["question"]["problem"], "responses": list(before),
-                         "next_response": c["text"], "rating": c["rating"]})
+                         "next_response": text, "rating": c["rating"], "answer": answer or None})
         before.append(step["completions"][step["chosen_completion"]]["text"])
     rows.append({"instruction": session["question"]["problem"], "responses": list(before),
                  "next_response": "", "rating": None})  # an unrated row: skipped
@@ -87,6 +89,7 @@ def test_records_from_openai_layout(jsonl: Path, math_train: Path, tmp_path: Pat
     wrong = by_label[1]
     assert wrong["steps"][1] == "So $2 + 12 = 15$." and wrong["kind"] == "model_error"
     assert by_label[0]["steps"][1] == "Now add the 2."  # the chosen (neutral) step goes on
+    assert by_label[0]["steps"][2].endswith("# Answer\n\n14")
 
 
 def test_parquet_layout_gives_the_same_records(jsonl: Path, parquet: Path, math_train: Path,
