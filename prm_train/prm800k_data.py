@@ -98,6 +98,11 @@ def records(rated: Iterable[RatedStep]) -> list[dict]:
     """One record per rated step that no longer record already trains: every wrong step (it ends
     its record), and every right or neutral step that is not a prefix of another record's steps."""
     steps = [s for s in rated if s.text.strip() and all(b.strip() for b in s.before)]
+    wrong = {(s.problem, (*s.before, s.text)) for s in steps if s.rating < 0}
+    # a session that went on past a step rated wrong would train that step as right: drop such
+    # continuations (the wrong step has its own record)
+    steps = [s for s in steps
+             if not any((s.problem, s.before[:k]) in wrong for k in range(1, len(s.before) + 1))]
     prefixes = {(s.problem, s.before[:k]) for s in steps for k in range(1, len(s.before) + 1)}
     seen: set[tuple[str, tuple[str, ...], int]] = set()
     out = []

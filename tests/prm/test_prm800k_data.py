@@ -121,3 +121,12 @@ def test_a_wrong_step_is_never_in_a_right_prefix():
     recs = prm800k_data.records(s)
     assert sorted((r["label"], tuple(r["steps"])) for r in recs) == [(-1, ("a", "b")),
                                                                      (1, ("a", "b"))]
+
+
+def test_steps_after_a_step_rated_wrong_are_not_trained_as_right():
+    """If a session went on past a step rated wrong, what follows is dropped: with the wrong step
+    in its prefix, a record would teach that step as right."""
+    s = [prm800k_data.RatedStep("p", (), "a", -1), prm800k_data.RatedStep("p", ("a",), "b", 1),
+         prm800k_data.RatedStep("p", ("a", "b"), "c", -1)]
+    recs = prm800k_data.records(s)
+    assert [(r["label"], r["steps"]) for r in recs] == [(0, ["a"])]
