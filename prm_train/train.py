@@ -187,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         tokenizer.save_tokenizer(tokenizer.make_tokenizer(tokenizer.build_vocab(texts)), out)
     tok = PreTrainedTokenizerFast.from_pretrained(str(out))
+    tok.model_max_length = formats.NO_TOKENIZER_LIMIT  # --max-len decides; no warning per item
     features = tuple(f for f in args.features.split(",") if f)
     unknown = set(features) - set(arith.ALL_FEATURES)
     if unknown:

@@ -54,9 +54,9 @@ FAMILIES: tuple[Family, ...] = (
 )
 _BY_KIND = {f.name: f for f in FAMILIES}
 
-__all__ = ["FAMILIES", "QWEN_SYSTEM", "Codec", "Encoded", "FormatSpec", "LoadedPrm",
-           "PrmFormatError", "StepScorer", "TooLong", "detect", "encode", "family", "load",
-           "load_codec"]
+__all__ = ["FAMILIES", "NO_TOKENIZER_LIMIT", "QWEN_SYSTEM", "Codec", "Encoded", "FormatSpec",
+           "LoadedPrm", "PrmFormatError", "StepScorer", "TooLong", "detect", "encode", "family",
+           "load", "load_codec"]
 
 
 def family(kind: str) -> Family:
@@ -90,7 +90,7 @@ def detect(directory: str | Path) -> tuple[Family, FormatSpec]:
                          f"{architecture(config)!r}); supported kinds: {sorted(_BY_KIND)}")
 
 
-_NO_TOKENIZER_LIMIT = 10**30  # transformers' own "unset" value (VERY_LARGE_INTEGER)
+NO_TOKENIZER_LIMIT = 10**30  # transformers' own "unset" value (VERY_LARGE_INTEGER)
 
 
 def make_codec(fam: Family, spec: FormatSpec, tokenizer: Any) -> Codec:
@@ -106,7 +106,7 @@ def load_codec(directory: str | Path) -> Codec:
     # the context is `context_length` (the engine refuses longer items as TOO_LONG before the
     # model sees them); left as is, the tokenizer's own model_max_length makes transformers log
     # "Token indices sequence length is longer..." for every such item, which is noise
-    tok.model_max_length = _NO_TOKENIZER_LIMIT
+    tok.model_max_length = NO_TOKENIZER_LIMIT
     return make_codec(fam, spec, tok)
 
 
