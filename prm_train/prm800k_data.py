@@ -43,12 +43,13 @@ class RatedStep:
     rating: int  # 1 good, 0 neutral, -1 wrong
 
 
-def normalize(problem: str) -> str:
+def problem_key(problem: str) -> str:
+    """Problems compared across files: whitespace runs collapsed."""
     return re.sub(r"\s+", " ", problem).strip()
 
 
 def math_train_problems(directory: str | Path) -> set[str]:
-    return {normalize(json.loads(p.read_text(encoding="utf-8"))["problem"])
+    return {problem_key(json.loads(p.read_text(encoding="utf-8"))["problem"])
             for p in Path(directory).rglob("*.json")}
 
 
@@ -94,6 +95,11 @@ def read_rated(path: str | Path) -> Iterator[RatedStep]:
     return from_openai_jsonl(path)
 
 
+def _prefixes(step: RatedStep) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(problem, the first k chosen steps) for each k >= 1 of the steps before `step`."""
+    return ((step.problem, step.before[:k]) for k in range(1, len(step.before) + 1))
+
+
 def records(rated: Iterable[RatedStep]) -> list[dict]:
     """One record per rated step that no longer record already trains: every wrong step (it ends
     its record), and every right or neutral step that is not a prefix of another record's steps."""
@@ -101,9 +107,8 @@ def records(rated: Iterable[RatedStep]) -> list[dict]:
     wrong = {(s.problem, (*s.before, s.text)) for s in steps if s.rating < 0}
     # a session that went on past a step rated wrong would train that step as right: drop such
     # continuations (the wrong step has its own record)
-    steps = [s for s in steps
-             if not any((s.problem, s.before[:k]) in wrong for k in range(1, len(s.before) + 1))]
-    prefixes = {(s.problem, s.before[:k]) for s in steps for k in range(1, len(s.before) + 1)}
+    steps = [s for s in steps if wrong.isdisjoint(_prefixes(s))]
+    prefixes = {p for s in steps for p in _prefixes(s)}
     seen: set[tuple[str, tuple[str, ...], int]] = set()
     out = []
     for s in steps:
@@ -136,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     dropped: set[str] = set()
     for path in args.inputs:
         for s in read_rated(path):
-            key = normalize(s.problem)
+            key = problem_key(s.problem)
             if key not in allowed:
                 dropped.add(key)
             elif args.split == "all" or split_of(s.problem, args.dev_share) == args.split:
